@@ -1,0 +1,445 @@
+//! Configuration: `coursefed.toml` (optional), one `connectors/*.toml` file per platform
+//! instance, `COURSEFED_*` environment overrides and command-line flags, in rising order
+//! of precedence.
+
+use std::net::SocketAddr;
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono_tz::Tz;
+use serde::Deserialize;
+use url::Url;
+
+use crate::domain::SourceId;
+
+/// The default database: an SQLite file in the working directory, created on first use.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://coursefed.db";
+/// The default connectors directory.
+pub const DEFAULT_CONNECTORS_DIR: &str = "connectors";
+/// The default API listen address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// The default schedule: every six hours, on the hour.
+pub const DEFAULT_SCHEDULE: &str = "0 0 */6 * * *";
+
+/// A configuration problem, always naming the file and, where there is one, the key.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A file could not be read.
+    #[error("{file}: cannot read: {error}")]
+    Read {
+        file: PathBuf,
+        error: std::io::Error,
+    },
+    /// A file is not valid TOML, has an unknown key or a value of the wrong type.
+    #[error("{file}: {message}")]
+    Syntax { file: PathBuf, message: String },
+    /// A key has a value of the right type that is still not acceptable.
+    #[error("{file}: key `{key}`: {message}")]
+    Value {
+        file: PathBuf,
+        key: String,
+        message: String,
+    },
+    /// The connectors directory is missing or unreadable.
+    #[error("connectors directory {dir}: {error}")]
+    ConnectorsDir {
+        dir: PathBuf,
+        error: std::io::Error,
+    },
+}
+
+impl ConfigError {
+    fn value(file: &Path, key: &str, message: impl Into<String>) -> Self {
+        Self::Value {
+            file: file.to_owned(),
+            key: key.to_owned(),
+            message: message.into(),
+        }
+    }
+}
+
+/// `coursefed.toml` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AppFile {
+    database_url: Option<String>,
+    connectors_dir: Option<PathBuf>,
+    #[serde(default)]
+    api: ApiFile,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiFile {
+    listen: Option<String>,
+}
+
+/// Values given on the command line or in the environment; `None` means "not given".
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub database_url: Option<String>,
+    pub connectors_dir: Option<PathBuf>,
+}
+
+/// The resolved application configuration.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    pub database_url: String,
+    pub connectors_dir: PathBuf,
+    pub api: ApiConfig,
+}
+
+/// The `[api]` table.
+#[derive(Debug, Clone)]
+pub struct ApiConfig {
+    pub listen: SocketAddr,
+}
+
+impl AppConfig {
+    /// Loads `path` (an error if given and missing) or `./coursefed.toml` (optional), then
+    /// applies `overrides` (flags, which clap has already merged with `COURSEFED_*`).
+    pub fn load(path: Option<&Path>, overrides: Overrides) -> Result<Self, ConfigError> {
+        let (file, parsed) = match path {
+            Some(p) => (p.to_owned(), Some(read_toml::<AppFile>(p)?)),
+            None => {
+                let p = PathBuf::from("coursefed.toml");
+                if p.exists() {
+                    let parsed = read_toml::<AppFile>(&p)?;
+                    (p, Some(parsed))
+                } else {
+                    (p, None)
+                }
+            }
+        };
+        let parsed = parsed.unwrap_or_default();
+        let listen_raw = parsed.api.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
+        let listen = listen_raw.parse().map_err(|e| {
+            ConfigError::value(&file, "api.listen", format!("{listen_raw:?} is not a socket address: {e}"))
+        })?;
+        let database_url = overrides
+            .database_url
+            .or(parsed.database_url)
+            .unwrap_or_else(|| DEFAULT_DATABASE_URL.to_owned());
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::value(
+                &file,
+                "database_url",
+                format!("{database_url:?}: expected sqlite://PATH or postgres://…"),
+            ));
+        }
+        Ok(Self {
+            database_url,
+            connectors_dir: overrides
+                .connectors_dir
+                .or(parsed.connectors_dir)
+                .unwrap_or_else(|| PathBuf::from(DEFAULT_CONNECTORS_DIR)),
+            api: ApiConfig { listen },
+        })
+    }
+}
+
+fn read_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+        file: path.to_owned(),
+        error,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Syntax {
+        file: path.to_owned(),
+        message: e.to_string().trim_end().to_owned(),
+    })
+}
+
+/// The keys every connector file may have, whatever its style.
+const COMMON_KEYS: &[&str] = &[
+    "name",
+    "base_url",
+    "schedule",
+    "timezone",
+    "enabled",
+    "requests_per_minute",
+    "timeout_seconds",
+    "max_attempts",
+    "max_body_bytes",
+];
+
+/// The common keys of a connector file as written; the style's own keys are read into
+/// [`StyleConfig`] from what is left.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SourceFile {
+    name: Option<String>,
+    base_url: String,
+    schedule: Option<String>,
+    timezone: Option<String>,
+    #[serde(default = "yes")]
+    enabled: bool,
+    requests_per_minute: Option<u32>,
+    timeout_seconds: Option<u64>,
+    max_attempts: Option<u32>,
+    max_body_bytes: Option<u64>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// The connector style and its options, tagged by `style = "…"`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(tag = "style", rename_all = "snake_case")]
+pub enum StyleConfig {
+    /// The Open edX LMS Course API (`/api/courses/v1/courses/`).
+    Openedx(OpenEdxOptions),
+}
+
+impl StyleConfig {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Openedx(_) => "openedx",
+        }
+    }
+}
+
+/// Options of `style = "openedx"`.
+#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OpenEdxOptions {
+    /// Items per page, 1–100 (the API's maximum).
+    #[serde(default = "default_page_size")]
+    pub page_size: u32,
+    /// Fetch each course's detail endpoint for its `overview` (one more request a run).
+    #[serde(default)]
+    pub fetch_details: bool,
+}
+
+fn default_page_size() -> u32 {
+    100
+}
+
+/// One platform instance: a file in the connectors directory.
+#[derive(Debug, Clone)]
+pub struct SourceConfig {
+    /// The file stem.
+    pub id: SourceId,
+    /// The file it came from.
+    pub file: PathBuf,
+    pub name: String,
+    pub base_url: Url,
+    /// 6-field cron (seconds first).
+    pub schedule: String,
+    /// The zone naive platform times are read in.
+    pub timezone: Tz,
+    pub enabled: bool,
+    pub requests_per_minute: NonZeroU32,
+    /// Connect and read timeout of one request.
+    pub timeout: Duration,
+    /// Tries of one request before the run fails (≥ 1).
+    pub max_attempts: u32,
+    /// The largest response body accepted.
+    pub max_body_bytes: u64,
+    pub style: StyleConfig,
+}
+
+impl SourceConfig {
+    /// Reads and validates one connector file.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let id = SourceId::parse(stem).map_err(|e| ConfigError::Value {
+            file: path.to_owned(),
+            key: "(file name)".into(),
+            message: e.to_string(),
+        })?;
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
+            file: path.to_owned(),
+            error,
+        })?;
+        Self::from_toml(id, path, &text)
+    }
+
+    /// Parses connector TOML text as if read from `path` (for tests and tools).
+    pub fn from_toml(id: SourceId, path: &Path, text: &str) -> Result<Self, ConfigError> {
+        let syntax = |e: toml::de::Error| ConfigError::Syntax {
+            file: path.to_owned(),
+            message: e.to_string().trim_end().to_owned(),
+        };
+        let mut style_table: toml::Table = toml::from_str(text).map_err(syntax)?;
+        let mut common = toml::Table::new();
+        for key in COMMON_KEYS {
+            if let Some(v) = style_table.remove(*key) {
+                common.insert((*key).to_owned(), v);
+            }
+        }
+        if !style_table.contains_key("style") {
+            return Err(ConfigError::value(path, "style", "missing: say which connector style this platform uses (e.g. style = \"openedx\")"));
+        }
+        let raw: SourceFile = common.try_into().map_err(syntax)?;
+        let style: StyleConfig = style_table.try_into().map_err(|e: toml::de::Error| {
+            ConfigError::Syntax {
+                file: path.to_owned(),
+                message: format!("{} (common keys: {})", e.to_string().trim_end(), COMMON_KEYS.join(", ")),
+            }
+        })?;
+        let bad = |key: &str, msg: String| ConfigError::value(path, key, msg);
+        let base_url = Url::parse(raw.base_url.trim())
+            .map_err(|e| bad("base_url", format!("{:?} is not a URL: {e}", raw.base_url)))?;
+        if !matches!(base_url.scheme(), "http" | "https") || base_url.host().is_none() {
+            return Err(bad("base_url", format!("{base_url} must be an http(s) URL with a host")));
+        }
+        let schedule = raw.schedule.unwrap_or_else(|| DEFAULT_SCHEDULE.to_owned());
+        validate_schedule(&schedule).map_err(|m| bad("schedule", m))?;
+        let timezone = match raw.timezone.as_deref() {
+            None => Tz::UTC,
+            Some(tz) => tz
+                .parse::<Tz>()
+                .map_err(|_| bad("timezone", format!("{tz:?} is not an IANA time zone name")))?,
+        };
+        let requests_per_minute = match raw.requests_per_minute {
+            None => NonZeroU32::new(60).expect("60 is not zero"),
+            Some(n) => NonZeroU32::new(n)
+                .filter(|n| n.get() <= 60_000)
+                .ok_or_else(|| bad("requests_per_minute", format!("{n}: expected 1–60000")))?,
+        };
+        let timeout_secs = raw.timeout_seconds.unwrap_or(30);
+        if !(1..=600).contains(&timeout_secs) {
+            return Err(bad("timeout_seconds", format!("{timeout_secs}: expected 1–600")));
+        }
+        let max_attempts = raw.max_attempts.unwrap_or(5);
+        if !(1..=20).contains(&max_attempts) {
+            return Err(bad("max_attempts", format!("{max_attempts}: expected 1–20")));
+        }
+        let max_body_bytes = raw.max_body_bytes.unwrap_or(32 * 1024 * 1024);
+        if max_body_bytes < 1024 {
+            return Err(bad("max_body_bytes", format!("{max_body_bytes}: expected at least 1024")));
+        }
+        match &style {
+            StyleConfig::Openedx(o) if !(1..=100).contains(&o.page_size) => {
+                return Err(bad("page_size", format!("{}: expected 1–100", o.page_size)));
+            }
+            _ => {}
+        }
+        let name = raw
+            .name
+            .map(|n| n.trim().to_owned())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| id.to_string());
+        Ok(Self {
+            id,
+            file: path.to_owned(),
+            name,
+            base_url,
+            schedule,
+            timezone,
+            enabled: raw.enabled,
+            requests_per_minute,
+            timeout: Duration::from_secs(timeout_secs),
+            max_attempts,
+            max_body_bytes,
+            style,
+        })
+    }
+}
+
+/// Checks a 6-field cron expression (seconds first), as the daemon reads it.
+pub fn validate_schedule(expr: &str) -> Result<(), String> {
+    let fields = expr.split_whitespace().count();
+    if fields != 6 {
+        return Err(format!(
+            "{expr:?} has {fields} fields; expected 6 (sec min hour day-of-month month day-of-week)"
+        ));
+    }
+    croner::parser::CronParser::builder()
+        .seconds(croner::parser::Seconds::Required)
+        .year(croner::parser::Year::Disallowed)
+        .build()
+        .parse(expr)
+        .map(|_| ())
+        .map_err(|e| format!("{expr:?}: {e}"))
+}
+
+/// Every connector file of a directory, each loaded on its own: one bad file does not
+/// hide the others. Files are `*.toml`, in name order.
+pub fn load_sources(dir: &Path) -> Result<Vec<Result<SourceConfig, ConfigError>>, ConfigError> {
+    let entries = std::fs::read_dir(dir).map_err(|error| ConfigError::ConnectorsDir {
+        dir: dir.to_owned(),
+        error,
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+        .collect();
+    paths.sort();
+    Ok(paths.iter().map(|p| SourceConfig::load(p)).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<SourceConfig, ConfigError> {
+        SourceConfig::from_toml(
+            SourceId::parse("edx").unwrap(),
+            Path::new("connectors/edx.toml"),
+            text,
+        )
+    }
+
+    #[test]
+    fn minimal_openedx_file_gets_defaults() {
+        let c = parse("style = \"openedx\"\nbase_url = \"https://courses.edx.org\"\n").unwrap();
+        assert_eq!(c.name, "edx");
+        assert_eq!(c.timezone, Tz::UTC);
+        assert!(c.enabled);
+        assert_eq!(c.schedule, DEFAULT_SCHEDULE);
+        assert_eq!(
+            c.style,
+            StyleConfig::Openedx(OpenEdxOptions {
+                page_size: 100,
+                fetch_details: false
+            })
+        );
+    }
+
+    #[test]
+    fn unknown_key_names_file_and_key() {
+        let e = parse("style = \"openedx\"\nbase_url = \"https://x.org\"\npagesize = 3\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("connectors/edx.toml"), "{e}");
+        assert!(e.contains("pagesize"), "{e}");
+    }
+
+    #[test]
+    fn unknown_style_is_an_error() {
+        let e = parse("style = \"moodle\"\nbase_url = \"https://x.org\"\n")
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("moodle"), "{e}");
+    }
+
+    #[test]
+    fn bad_values_name_their_key() {
+        for (text, key) in [
+            ("base_url = \"not a url\"", "base_url"),
+            ("base_url = \"https://x.org\"\nschedule = \"0 * * * *\"", "schedule"),
+            ("base_url = \"https://x.org\"\nschedule = \"0 0 99 * * *\"", "schedule"),
+            ("base_url = \"https://x.org\"\ntimezone = \"Mars/Base\"", "timezone"),
+            ("base_url = \"https://x.org\"\nrequests_per_minute = 0", "requests_per_minute"),
+            ("base_url = \"https://x.org\"\npage_size = 500", "page_size"),
+        ] {
+            let e = parse(&format!("style = \"openedx\"\n{text}\n"))
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(key), "{text}: {e}");
+        }
+    }
+
+    #[test]
+    fn six_field_cron_is_accepted_five_is_not() {
+        assert!(validate_schedule("0 30 2 * * *").is_ok());
+        assert!(validate_schedule("30 2 * * *").is_err());
+    }
+}

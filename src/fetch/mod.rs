@@ -1,0 +1,9 @@
+//! The one HTTP client every connector fetches through: rustls, gzip/brotli, a
+//! descriptive User-Agent, timeouts, a response size limit, a per-source rate limit and
+//! retries with exponential back-off and jitter that honour `Retry-After`.
+
+mod client;
+mod error;
+
+pub use client::{FetchedPage, HttpClient, SourceFetcher, FetchPolicy, USER_AGENT};
+pub use error::FetchError;

@@ -1,0 +1,8 @@
+//! Pure normalisation shared by every connector: text, HTML, dates and calendars,
+//! languages, effort and duration. No I/O; property-tested.
+
+pub mod dates;
+pub mod effort;
+pub mod html;
+pub mod language;
+pub mod text;
