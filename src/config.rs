@@ -11,6 +11,10 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use url::Url;
 
+pub use crate::connector::openedx::OpenEdxOptions;
+pub use crate::connector::openedx_rss::OpenEdxRssOptions;
+pub use crate::connector::thaimooc::ThaimoocOptions;
+pub use crate::connector::xuetangx::XuetangxOptions;
 use crate::domain::SourceId;
 
 /// The default database: an SQLite file in the working directory, created on first use.
@@ -44,10 +48,7 @@ pub enum ConfigError {
     },
     /// The connectors directory is missing or unreadable.
     #[error("connectors directory {dir}: {error}")]
-    ConnectorsDir {
-        dir: PathBuf,
-        error: std::io::Error,
-    },
+    ConnectorsDir { dir: PathBuf, error: std::io::Error },
 }
 
 impl ConfigError {
@@ -116,7 +117,11 @@ impl AppConfig {
         let parsed = parsed.unwrap_or_default();
         let listen_raw = parsed.api.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
         let listen = listen_raw.parse().map_err(|e| {
-            ConfigError::value(&file, "api.listen", format!("{listen_raw:?} is not a socket address: {e}"))
+            ConfigError::value(
+                &file,
+                "api.listen",
+                format!("{listen_raw:?} is not a socket address: {e}"),
+            )
         })?;
         let database_url = overrides
             .database_url
@@ -194,30 +199,33 @@ fn yes() -> bool {
 pub enum StyleConfig {
     /// The Open edX LMS Course API (`/api/courses/v1/courses/`).
     Openedx(OpenEdxOptions),
+    /// The legacy edX RSS course feed (`/api/v2/report/course-feed/rss`).
+    OpenedxRss(OpenEdxRssOptions),
+    /// XuetangX's private JSON API (session, CSRF, `get_product_list`).
+    Xuetangx(XuetangxOptions),
+    /// Thai MOOC: portal JSON plus Thai course pages.
+    Thaimooc(ThaimoocOptions),
 }
 
 impl StyleConfig {
+    /// Checks the style's option values; on error, the key and why.
+    fn validate(&self) -> Result<(), (&'static str, String)> {
+        match self {
+            Self::Openedx(o) => o.validate(),
+            Self::OpenedxRss(o) => o.validate(),
+            Self::Xuetangx(o) => o.validate(),
+            Self::Thaimooc(o) => o.validate(),
+        }
+    }
+
     pub fn name(&self) -> &'static str {
         match self {
             Self::Openedx(_) => "openedx",
+            Self::OpenedxRss(_) => "openedx_rss",
+            Self::Xuetangx(_) => "xuetangx",
+            Self::Thaimooc(_) => "thaimooc",
         }
     }
-}
-
-/// Options of `style = "openedx"`.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct OpenEdxOptions {
-    /// Items per page, 1–100 (the API's maximum).
-    #[serde(default = "default_page_size")]
-    pub page_size: u32,
-    /// Fetch each course's detail endpoint for its `overview` (one more request a run).
-    #[serde(default)]
-    pub fetch_details: bool,
-}
-
-fn default_page_size() -> u32 {
-    100
 }
 
 /// One platform instance: a file in the connectors directory.
@@ -247,7 +255,10 @@ pub struct SourceConfig {
 impl SourceConfig {
     /// Reads and validates one connector file.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default();
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default();
         let id = SourceId::parse(stem).map_err(|e| ConfigError::Value {
             file: path.to_owned(),
             key: "(file name)".into(),
@@ -274,20 +285,32 @@ impl SourceConfig {
             }
         }
         if !style_table.contains_key("style") {
-            return Err(ConfigError::value(path, "style", "missing: say which connector style this platform uses (e.g. style = \"openedx\")"));
+            return Err(ConfigError::value(
+                path,
+                "style",
+                "missing: say which connector style this platform uses (e.g. style = \"openedx\")",
+            ));
         }
         let raw: SourceFile = common.try_into().map_err(syntax)?;
-        let style: StyleConfig = style_table.try_into().map_err(|e: toml::de::Error| {
-            ConfigError::Syntax {
-                file: path.to_owned(),
-                message: format!("{} (common keys: {})", e.to_string().trim_end(), COMMON_KEYS.join(", ")),
-            }
-        })?;
+        let style: StyleConfig =
+            style_table
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                    file: path.to_owned(),
+                    message: format!(
+                        "{} (common keys: {})",
+                        e.to_string().trim_end(),
+                        COMMON_KEYS.join(", ")
+                    ),
+                })?;
         let bad = |key: &str, msg: String| ConfigError::value(path, key, msg);
         let base_url = Url::parse(raw.base_url.trim())
             .map_err(|e| bad("base_url", format!("{:?} is not a URL: {e}", raw.base_url)))?;
         if !matches!(base_url.scheme(), "http" | "https") || base_url.host().is_none() {
-            return Err(bad("base_url", format!("{base_url} must be an http(s) URL with a host")));
+            return Err(bad(
+                "base_url",
+                format!("{base_url} must be an http(s) URL with a host"),
+            ));
         }
         let schedule = raw.schedule.unwrap_or_else(|| DEFAULT_SCHEDULE.to_owned());
         validate_schedule(&schedule).map_err(|m| bad("schedule", m))?;
@@ -305,22 +328,26 @@ impl SourceConfig {
         };
         let timeout_secs = raw.timeout_seconds.unwrap_or(30);
         if !(1..=600).contains(&timeout_secs) {
-            return Err(bad("timeout_seconds", format!("{timeout_secs}: expected 1–600")));
+            return Err(bad(
+                "timeout_seconds",
+                format!("{timeout_secs}: expected 1–600"),
+            ));
         }
         let max_attempts = raw.max_attempts.unwrap_or(5);
         if !(1..=20).contains(&max_attempts) {
-            return Err(bad("max_attempts", format!("{max_attempts}: expected 1–20")));
+            return Err(bad(
+                "max_attempts",
+                format!("{max_attempts}: expected 1–20"),
+            ));
         }
         let max_body_bytes = raw.max_body_bytes.unwrap_or(32 * 1024 * 1024);
         if max_body_bytes < 1024 {
-            return Err(bad("max_body_bytes", format!("{max_body_bytes}: expected at least 1024")));
+            return Err(bad(
+                "max_body_bytes",
+                format!("{max_body_bytes}: expected at least 1024"),
+            ));
         }
-        match &style {
-            StyleConfig::Openedx(o) if !(1..=100).contains(&o.page_size) => {
-                return Err(bad("page_size", format!("{}: expected 1–100", o.page_size)));
-            }
-            _ => {}
-        }
+        style.validate().map_err(|(key, msg)| bad(key, msg))?;
         let name = raw
             .name
             .map(|n| n.trim().to_owned())
@@ -424,10 +451,22 @@ mod tests {
     fn bad_values_name_their_key() {
         for (text, key) in [
             ("base_url = \"not a url\"", "base_url"),
-            ("base_url = \"https://x.org\"\nschedule = \"0 * * * *\"", "schedule"),
-            ("base_url = \"https://x.org\"\nschedule = \"0 0 99 * * *\"", "schedule"),
-            ("base_url = \"https://x.org\"\ntimezone = \"Mars/Base\"", "timezone"),
-            ("base_url = \"https://x.org\"\nrequests_per_minute = 0", "requests_per_minute"),
+            (
+                "base_url = \"https://x.org\"\nschedule = \"0 * * * *\"",
+                "schedule",
+            ),
+            (
+                "base_url = \"https://x.org\"\nschedule = \"0 0 99 * * *\"",
+                "schedule",
+            ),
+            (
+                "base_url = \"https://x.org\"\ntimezone = \"Mars/Base\"",
+                "timezone",
+            ),
+            (
+                "base_url = \"https://x.org\"\nrequests_per_minute = 0",
+                "requests_per_minute",
+            ),
             ("base_url = \"https://x.org\"\npage_size = 500", "page_size"),
         ] {
             let e = parse(&format!("style = \"openedx\"\n{text}\n"))

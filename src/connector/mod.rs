@@ -8,6 +8,9 @@
 
 mod context;
 pub mod openedx;
+pub mod openedx_rss;
+pub mod thaimooc;
+pub mod xuetangx;
 
 pub use context::{ConnectorError, RecordSink, RunContext};
 
@@ -17,13 +20,21 @@ use crate::config::{SourceConfig, StyleConfig};
 #[derive(Debug, Clone)]
 pub enum Connector {
     Openedx(openedx::OpenEdx),
+    OpenedxRss(openedx_rss::OpenEdxRss),
+    Xuetangx(xuetangx::Xuetangx),
+    Thaimooc(thaimooc::Thaimooc),
 }
 
 impl Connector {
     /// Builds the connector a source's file asks for.
     pub fn for_source(source: &SourceConfig) -> Self {
         match &source.style {
-            StyleConfig::Openedx(opts) => Self::Openedx(openedx::OpenEdx::new(source, opts.clone())),
+            StyleConfig::Openedx(o) => Self::Openedx(openedx::OpenEdx::new(source, o.clone())),
+            StyleConfig::OpenedxRss(o) => {
+                Self::OpenedxRss(openedx_rss::OpenEdxRss::new(source, o.clone()))
+            }
+            StyleConfig::Xuetangx(o) => Self::Xuetangx(xuetangx::Xuetangx::new(source, o.clone())),
+            StyleConfig::Thaimooc(o) => Self::Thaimooc(thaimooc::Thaimooc::new(source, o.clone())),
         }
     }
 
@@ -33,6 +44,9 @@ impl Connector {
     pub async fn run(&self, cx: &mut RunContext<'_>) -> Result<(), ConnectorError> {
         match self {
             Self::Openedx(c) => c.run(cx).await,
+            Self::OpenedxRss(c) => c.run(cx).await,
+            Self::Xuetangx(c) => c.run(cx).await,
+            Self::Thaimooc(c) => c.run(cx).await,
         }
     }
 }

@@ -241,7 +241,13 @@ mod tests {
         assert_eq!(a.title, "A");
         assert_eq!(a.image_url.as_deref(), Some("http://x/i.png"));
         assert_eq!(a.runs.len(), 2);
-        assert!(a.runs.iter().find(|r| r.external_run_id == "r1").unwrap().hidden);
+        assert!(
+            a.runs
+                .iter()
+                .find(|r| r.external_run_id == "r1")
+                .unwrap()
+                .hidden
+        );
     }
 
     #[test]

@@ -5,5 +5,5 @@
 mod client;
 mod error;
 
-pub use client::{FetchedPage, HttpClient, SourceFetcher, FetchPolicy, USER_AGENT};
+pub use client::{FetchPolicy, FetchedPage, HttpClient, SourceFetcher, USER_AGENT};
 pub use error::FetchError;
