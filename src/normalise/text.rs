@@ -1,17 +1,37 @@
 //! Text: HTML entities unescaped, Unicode NFC, trimmed, whitespace collapsed, `""` → absent.
-//! SKELETON: to be completed.
+//! Every display string a connector stores passes through here first.
 
 use unicode_normalization::UnicodeNormalization;
 
-/// Cleans a display text: NFC, trimmed, runs of whitespace collapsed to one space.
-/// Returns `None` for empty or whitespace-only input.
+/// Cleans a display text: NFC, trimmed, runs of whitespace (including NBSP and the
+/// ideographic space U+3000) collapsed to one space, zero-width spaces and stray control
+/// characters dropped. Returns `None` for empty or whitespace-only input.
 pub fn clean(raw: &str) -> Option<String> {
-    let joined = raw.split_whitespace().collect::<Vec<_>>().join(" ");
-    if joined.is_empty() {
-        None
-    } else {
-        Some(joined.nfc().collect())
+    let mut out = String::with_capacity(raw.len());
+    let mut pending_space = false;
+    // NFC first: composing never creates whitespace, and Thai vowels and tone marks are
+    // left as they are (NFC only reorders/composes, it never drops a mark).
+    for c in raw.nfc() {
+        if c.is_whitespace() {
+            pending_space = true;
+        } else if is_invisible(c) {
+            // Zero-width spaces are word breaks in Thai text, not visible gaps: drop them.
+        } else {
+            if pending_space && !out.is_empty() {
+                out.push(' ');
+            }
+            pending_space = false;
+            out.push(c);
+        }
     }
+    if out.is_empty() { None } else { Some(out) }
+}
+
+/// Characters that carry no visible text: zero-width space, BOM, and control characters
+/// that are not whitespace (whitespace controls such as `\t` are collapsed instead).
+/// Zero-width (non-)joiners stay: they change how Indic and Arabic scripts render.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}' | '\u{2060}' | '\u{FEFF}') || c.is_control()
 }
 
 /// [`clean`] over an optional value.
@@ -19,7 +39,63 @@ pub fn clean_opt(raw: Option<&str>) -> Option<String> {
     raw.and_then(clean)
 }
 
-/// Unescapes HTML entities (`&amp;` → `&`), then [`clean`]s.
+/// Unescapes HTML entities (`&amp;` → `&`) in one pass, then [`clean`]s. A double-escaped
+/// `&amp;amp;` becomes `&amp;`: unescaping twice would corrupt text that really says `&amp;`.
 pub fn clean_escaped(raw: &str) -> Option<String> {
     clean(&html_escape::decode_html_entities(raw))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn surrounding_whitespace_is_trimmed_and_runs_collapsed() {
+        assert_eq!(clean("  a \t\n b  ").as_deref(), Some("a b"));
+    }
+
+    #[test]
+    fn empty_and_whitespace_only_text_is_absent() {
+        assert_eq!(clean(""), None);
+        assert_eq!(clean(" \n\t "), None);
+        assert_eq!(clean("\u{00A0}\u{3000}\u{200B}"), None);
+        assert_eq!(clean_opt(None), None);
+        assert_eq!(clean_opt(Some("  ")), None);
+    }
+
+    #[test]
+    fn nbsp_and_ideographic_space_collapse_to_one_space() {
+        assert_eq!(clean("a\u{00A0}\u{00A0}b").as_deref(), Some("a b"));
+        assert_eq!(clean("中文\u{3000}课程").as_deref(), Some("中文 课程"));
+    }
+
+    #[test]
+    fn zero_width_space_is_removed() {
+        assert_eq!(clean("การ\u{200B}เงิน").as_deref(), Some("การเงิน"));
+        assert_eq!(clean("a \u{200B} b").as_deref(), Some("a b"));
+    }
+
+    #[test]
+    fn decomposed_text_becomes_nfc() {
+        assert_eq!(clean("Cafe\u{0301}").as_deref(), Some("Caf\u{00E9}"));
+    }
+
+    #[test]
+    fn thai_combining_marks_survive() {
+        let thai = "การเงินส่วนบุคคล ผู้สอน น้ำ";
+        assert_eq!(clean(thai).as_deref(), Some(thai));
+    }
+
+    #[test]
+    fn html_entities_are_unescaped_once() {
+        assert_eq!(clean_escaped("Tom &amp; Jerry").as_deref(), Some("Tom & Jerry"));
+        assert_eq!(clean_escaped("&lt;b&gt;").as_deref(), Some("<b>"));
+        assert_eq!(clean_escaped("a&amp;amp;b").as_deref(), Some("a&amp;b"));
+        assert_eq!(clean_escaped("&nbsp;x&nbsp;").as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn plain_clean_leaves_entities_alone() {
+        assert_eq!(clean("a &amp; b").as_deref(), Some("a &amp; b"));
+    }
 }
