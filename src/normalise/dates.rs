@@ -1,15 +1,187 @@
 //! Dates and calendars: every date form a platform sends, to UTC instants.
-//! SKELETON: to be completed.
+//! ISO 8601 / RFC 3339, naive times in the source's zone, RFC 2822, epochs, Thai and Chinese text.
 
-use chrono::{DateTime, Utc};
+use chrono::{
+    DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeDelta, TimeZone,
+    Utc,
+};
 use chrono_tz::Tz;
 
-/// Parses one date or date-time. Naive values are read in `tz`. `None` for null-like,
-/// empty or unparseable text (the caller keeps the raw text); never a made-up date.
-pub fn parse_instant(raw: &str, _tz: Tz) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(raw.trim())
-        .ok()
-        .map(|d| d.with_timezone(&Utc))
+use super::{chinese, text, thai};
+
+/// Calendar years a course date may fall in; anything else is a typo or a placeholder.
+const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+/// Digit strings below this are years, ids or zero placeholders, not instants (10⁸ s is
+/// March 1973, before any online course).
+const MIN_EPOCH_SECONDS: i64 = 100_000_000;
+/// From here on a number is milliseconds: as seconds it would be past the year 5000.
+const FIRST_EPOCH_MILLIS: i64 = 100_000_000_000;
+
+/// Texts platforms send for "no date".
+const NULL_LIKE: &[&str] = &[
+    "null",
+    "none",
+    "nil",
+    "undefined",
+    "n/a",
+    "na",
+    "nan",
+    "tba",
+    "tbd",
+    "-",
+    "--",
+    "—",
+    "0000-00-00",
+    "0000-00-00 00:00:00",
+    "无",
+    "暂无",
+    "待定",
+    "ไม่ระบุ",
+];
+
+/// Parses one date or date-time. Naive values (no offset) are read in `tz`; date-only and
+/// `YYYY-MM` values are midnight in `tz` on the (first) day. `None` for null-like, empty or
+/// unparseable text and for years outside 1900–2200 (the caller keeps the raw text);
+/// never a made-up date.
+pub fn parse_instant(raw: &str, tz: Tz) -> Option<DateTime<Utc>> {
+    let cleaned = text::clean(raw)?;
+    let t = text::ascii_digits(&cleaned);
+    if NULL_LIKE.iter().any(|n| t.eq_ignore_ascii_case(n)) {
+        return None;
+    }
+    if t.bytes().all(|b| b.is_ascii_digit()) {
+        // Too long for i64 means too far in the future for any course: None.
+        return t.parse::<i64>().ok().and_then(from_epoch);
+    }
+    if let Some(fixed) = parse_with_offset(&t) {
+        return YEARS
+            .contains(&fixed.year())
+            .then(|| fixed.with_timezone(&Utc));
+    }
+    parse_naive(&t).and_then(|naive| resolve_local(naive, tz))
+}
+
+/// An epoch number (a JSON number or a digit string) to an instant: seconds, or
+/// milliseconds when the magnitude says so. Zero, negative and tiny values are placeholders
+/// or years, never 1970.
+pub fn from_epoch(n: i64) -> Option<DateTime<Utc>> {
+    if n < MIN_EPOCH_SECONDS {
+        return None;
+    }
+    let instant = if n >= FIRST_EPOCH_MILLIS {
+        DateTime::from_timestamp_millis(n)
+    } else {
+        DateTime::from_timestamp(n, 0)
+    }?;
+    YEARS.contains(&instant.year()).then_some(instant)
+}
+
+/// A JSON date value: a string (any form [`parse_instant`] reads) or an epoch number.
+/// `null`, `""`, `false` and other types are `None`.
+pub fn parse_json(v: &serde_json::Value, tz: Tz) -> Option<DateTime<Utc>> {
+    match v {
+        serde_json::Value::String(s) => parse_instant(s, tz),
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .or_else(|| {
+                // `as` saturates; a huge or fractional number still lands in a checked range.
+                n.as_f64().filter(|f| f.is_finite()).map(|f| f.trunc() as i64)
+            })
+            .and_then(from_epoch),
+        _ => None,
+    }
+}
+
+/// Forms that carry their own offset: RFC 3339 (`Z` or `±hh:mm`), ISO 8601 variants with a
+/// space or `±hhmm`, a ` UTC`/` GMT` suffix, and RFC 2822.
+fn parse_with_offset(t: &str) -> Option<DateTime<FixedOffset>> {
+    if let Ok(d) = DateTime::parse_from_rfc3339(t) {
+        return Some(d);
+    }
+    if let Ok(d) = DateTime::parse_from_rfc2822(t) {
+        return Some(d);
+    }
+    let zulu = t
+        .strip_suffix('Z')
+        .or_else(|| t.strip_suffix('z'))
+        .or_else(|| t.strip_suffix(" UTC"))
+        .or_else(|| t.strip_suffix(" GMT"));
+    if let Some(naive) = zulu.and_then(|rest| parse_naive_iso(rest.trim_end())) {
+        return Some(naive.and_utc().fixed_offset());
+    }
+    const WITH_OFFSET: &[&str] = &[
+        "%Y-%m-%dT%H:%M:%S%.f%#z",
+        "%Y-%m-%d %H:%M:%S%.f%#z",
+        "%Y-%m-%d %H:%M:%S%.f %#z",
+        "%Y-%m-%dT%H:%M%#z",
+        "%Y-%m-%d %H:%M%#z",
+    ];
+    WITH_OFFSET
+        .iter()
+        .find_map(|f| DateTime::parse_from_str(t, f).ok())
+}
+
+/// ISO-like naive date-times: `YYYY-MM-DD[ T]HH:MM[:SS[.fff]]`, also with `/`.
+fn parse_naive_iso(t: &str) -> Option<NaiveDateTime> {
+    const DATE_TIMES: &[&str] = &[
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+        "%Y/%m/%d %H:%M:%S%.f",
+        "%Y/%m/%d %H:%M",
+    ];
+    DATE_TIMES
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
+}
+
+/// Every form without an offset, as a calendar value to be read in the source's zone.
+fn parse_naive(t: &str) -> Option<NaiveDateTime> {
+    const DATES: &[&str] = &[
+        "%Y-%m-%d",
+        "%Y/%m/%d",
+        "%Y.%m.%d",
+        "%d %B %Y",
+        "%B %d, %Y",
+        "%B %d %Y",
+    ];
+    parse_naive_iso(t)
+        .or_else(|| {
+            DATES
+                .iter()
+                .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
+                .map(|d| d.and_time(chrono::NaiveTime::MIN))
+        })
+        .or_else(|| year_month(t))
+        .or_else(|| thai::parse_date(t))
+        .or_else(|| chinese::parse_date(t))
+}
+
+/// `YYYY-MM` → the first of the month at midnight.
+fn year_month(t: &str) -> Option<NaiveDateTime> {
+    let (y, m) = t.split_once('-')?;
+    let digits = |s: &str, lens: &[usize]| lens.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    if !digits(y, &[4]) || !digits(m, &[1, 2]) {
+        return None;
+    }
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1)
+        .map(|d| d.and_time(chrono::NaiveTime::MIN))
+}
+
+/// Reads a calendar value in `tz`. In a DST overlap the earlier instant wins; in a DST gap
+/// the wall clock is moved on an hour, as clocks themselves do.
+fn resolve_local(naive: NaiveDateTime, tz: Tz) -> Option<DateTime<Utc>> {
+    if !YEARS.contains(&naive.year()) {
+        return None;
+    }
+    let local = match tz.from_local_datetime(&naive) {
+        LocalResult::Single(d) | LocalResult::Ambiguous(d, _) => Some(d),
+        LocalResult::None => naive
+            .checked_add_signed(TimeDelta::hours(1))
+            .and_then(|later| tz.from_local_datetime(&later).earliest()),
+    }?;
+    Some(local.with_timezone(&Utc))
 }
 
 /// A parsed range; either end may be absent (open-ended or unparseable).
@@ -19,10 +191,75 @@ pub struct DateRange {
     pub end: Option<DateTime<Utc>>,
 }
 
-/// Parses a date range in text (`1 ม.ค. 2567 - 31 มี.ค. 2567`, `ตั้งแต่ …`, …).
+/// Words that open an open-ended range ("from …"): Thai ตั้งแต่ and เริ่ม, English from/since.
+const OPEN_PREFIXES: &[&str] = &["ตั้งแต่", "เริ่ม", "from ", "since ", "From ", "Since "];
+/// Separators that always mean "to"; a bare `-` is also tried, but only where both sides
+/// parse, since it also sits inside ISO dates.
+const STRONG_SEPARATORS: &[&str] = &[
+    " - ", "–", "—", "ถึง", "至", "到", "~", "～", " to ", " until ",
+];
+
+/// Parses a date range in text: `1 ม.ค. 2567 - 31 มี.ค. 2567`, `15 มิถุนายน 2568 – 30
+/// กันยายน 2568`, `… ถึง …`, `ตั้งแต่ 1 ม.ค. 2567` (start only), `2024年9月1日至2024年12月31日`,
+/// `เรียนได้ตลอดเวลา` (no dates). A single date is a start. An end written without its
+/// year (`1 - 31 ม.ค. 2567`) leaves the start absent rather than guessing it.
 pub fn parse_range(raw: &str, tz: Tz) -> DateRange {
-    DateRange {
-        start: parse_instant(raw, tz),
-        end: None,
+    let Some(cleaned) = text::clean(raw) else {
+        return DateRange::default();
+    };
+    if is_any_time(&cleaned) {
+        return DateRange::default();
+    }
+    let body = OPEN_PREFIXES
+        .iter()
+        .find_map(|p| cleaned.strip_prefix(p))
+        .map_or(cleaned.as_str(), str::trim);
+    if let Some(start) = parse_instant(body, tz) {
+        return DateRange {
+            start: Some(start),
+            end: None,
+        };
+    }
+    let mut splits: Vec<(&str, &str, bool)> = Vec::new();
+    for sep in STRONG_SEPARATORS.iter().chain(std::iter::once(&"-")) {
+        let strong = *sep != "-";
+        for (i, _) in body.match_indices(sep) {
+            let (left, right) = body.split_at(i);
+            splits.push((left, right.get(sep.len()..).unwrap_or(""), strong));
+        }
+    }
+    let parsed: Vec<_> = splits
+        .iter()
+        .map(|(l, r, strong)| (parse_instant(l, tz), parse_instant(r, tz), *strong))
+        .collect();
+    if let Some((s, e, _)) = parsed.iter().find(|(s, e, _)| s.is_some() && e.is_some()) {
+        return DateRange { start: *s, end: *e };
+    }
+    // Only one side readable: keep what the text states, at a real separator only (a bare
+    // `-` inside `2024-03-15 …` would yield a truncated, invented date).
+    let start = parsed.iter().find_map(|(s, _, strong)| s.filter(|_| *strong));
+    let end = parsed.iter().find_map(|(_, e, strong)| e.filter(|_| *strong));
+    match (start, end) {
+        (Some(s), _) => DateRange {
+            start: Some(s),
+            end: None,
+        },
+        (None, e) => DateRange { start: None, end: e },
     }
 }
+
+/// True when the text says the course can be taken at any time (Thai MOOC's
+/// `เรียนได้ตลอดเวลา`), i.e. it has no dates at all.
+pub fn is_any_time(raw: &str) -> bool {
+    let squeezed: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{200B}')
+        .collect::<String>()
+        .to_lowercase();
+    ["เรียนได้ตลอดเวลา", "ตลอดเวลา", "ทุกเวลา", "随到随学", "anytime"]
+        .iter()
+        .any(|m| squeezed.contains(m))
+}
+
+#[cfg(test)]
+mod tests;

@@ -45,6 +45,23 @@ pub fn clean_escaped(raw: &str) -> Option<String> {
     clean(&html_escape::decode_html_entities(raw))
 }
 
+/// Replaces Thai digits (๐–๙) and full-width digits (０–９) with ASCII digits, so one
+/// number grammar serves Thai, Chinese and Latin text.
+pub fn ascii_digits(raw: &str) -> String {
+    raw.chars()
+        .map(|c| match c {
+            '\u{0E50}'..='\u{0E59}' => shift_digit(c, '\u{0E50}'),
+            '\u{FF10}'..='\u{FF19}' => shift_digit(c, '\u{FF10}'),
+            _ => c,
+        })
+        .collect()
+}
+
+fn shift_digit(c: char, zero: char) -> char {
+    let offset = u32::from(c).saturating_sub(u32::from(zero));
+    char::from_digit(offset, 10).unwrap_or(c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +109,13 @@ mod tests {
         assert_eq!(clean_escaped("&lt;b&gt;").as_deref(), Some("<b>"));
         assert_eq!(clean_escaped("a&amp;amp;b").as_deref(), Some("a&amp;b"));
         assert_eq!(clean_escaped("&nbsp;x&nbsp;").as_deref(), Some("x"));
+    }
+
+    #[test]
+    fn thai_and_full_width_digits_become_ascii() {
+        assert_eq!(ascii_digits("๑๕ มิ.ย. ๒๕๖๘"), "15 มิ.ย. 2568");
+        assert_eq!(ascii_digits("２０２４年"), "2024年");
+        assert_eq!(ascii_digits("abc 123"), "abc 123");
     }
 
     #[test]
