@@ -85,7 +85,9 @@ pub fn parse_json(v: &serde_json::Value, tz: Tz) -> Option<DateTime<Utc>> {
             .as_i64()
             .or_else(|| {
                 // `as` saturates; a huge or fractional number still lands in a checked range.
-                n.as_f64().filter(|f| f.is_finite()).map(|f| f.trunc() as i64)
+                n.as_f64()
+                    .filter(|f| f.is_finite())
+                    .map(|f| f.trunc() as i64)
             })
             .and_then(from_epoch),
         _ => None,
@@ -161,7 +163,8 @@ fn parse_naive(t: &str) -> Option<NaiveDateTime> {
 /// `YYYY-MM` → the first of the month at midnight.
 fn year_month(t: &str) -> Option<NaiveDateTime> {
     let (y, m) = t.split_once('-')?;
-    let digits = |s: &str, lens: &[usize]| lens.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
+    let digits =
+        |s: &str, lens: &[usize]| lens.contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit());
     if !digits(y, &[4]) || !digits(m, &[1, 2]) {
         return None;
     }
@@ -196,7 +199,16 @@ const OPEN_PREFIXES: &[&str] = &["ตั้งแต่", "เริ่ม", "fr
 /// Separators that always mean "to"; a bare `-` is also tried, but only where both sides
 /// parse, since it also sits inside ISO dates.
 const STRONG_SEPARATORS: &[&str] = &[
-    " - ", "–", "—", "ถึง", "至", "到", "~", "～", " to ", " until ",
+    " - ",
+    "–",
+    "—",
+    "ถึง",
+    "至",
+    "到",
+    "~",
+    "～",
+    " to ",
+    " until ",
 ];
 
 /// Parses a date range in text: `1 ม.ค. 2567 - 31 มี.ค. 2567`, `15 มิถุนายน 2568 – 30
@@ -237,14 +249,21 @@ pub fn parse_range(raw: &str, tz: Tz) -> DateRange {
     }
     // Only one side readable: keep what the text states, at a real separator only (a bare
     // `-` inside `2024-03-15 …` would yield a truncated, invented date).
-    let start = parsed.iter().find_map(|(s, _, strong)| s.filter(|_| *strong));
-    let end = parsed.iter().find_map(|(_, e, strong)| e.filter(|_| *strong));
+    let start = parsed
+        .iter()
+        .find_map(|(s, _, strong)| s.filter(|_| *strong));
+    let end = parsed
+        .iter()
+        .find_map(|(_, e, strong)| e.filter(|_| *strong));
     match (start, end) {
         (Some(s), _) => DateRange {
             start: Some(s),
             end: None,
         },
-        (None, e) => DateRange { start: None, end: e },
+        (None, e) => DateRange {
+            start: None,
+            end: e,
+        },
     }
 }
 
@@ -256,9 +275,15 @@ pub fn is_any_time(raw: &str) -> bool {
         .filter(|c| !c.is_whitespace() && *c != '\u{200B}')
         .collect::<String>()
         .to_lowercase();
-    ["เรียนได้ตลอดเวลา", "ตลอดเวลา", "ทุกเวลา", "随到随学", "anytime"]
-        .iter()
-        .any(|m| squeezed.contains(m))
+    [
+        "เรียนได้ตลอดเวลา",
+        "ตลอดเวลา",
+        "ทุกเวลา",
+        "随到随学",
+        "anytime",
+    ]
+    .iter()
+    .any(|m| squeezed.contains(m))
 }
 
 #[cfg(test)]

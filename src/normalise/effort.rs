@@ -44,9 +44,8 @@ static WEEKS: LazyLock<Regex> = LazyLock::new(|| {
     ))
 });
 
-static MONTHS: LazyLock<Regex> = LazyLock::new(|| {
-    pattern(&format!(r"(?i){NUMBER_RANGE}\s*(?:months?|个月|個月|เดือน)"))
-});
+static MONTHS: LazyLock<Regex> =
+    LazyLock::new(|| pattern(&format!(r"(?i){NUMBER_RANGE}\s*(?:months?|个月|個月|เดือน)")));
 
 static DAYS: LazyLock<Regex> =
     LazyLock::new(|| pattern(&format!(r"(?i){NUMBER_RANGE}\s*(?:days?|天|วัน)")));
@@ -120,10 +119,7 @@ fn iso_hours(t: &str) -> Option<f64> {
     if ["y", "mo", "w", "d"].iter().any(|n| caps.name(n).is_some()) {
         return None;
     }
-    let part = |name: &str| {
-        caps.name(name)
-            .and_then(|m| m.as_str().parse::<f64>().ok())
-    };
+    let part = |name: &str| caps.name(name).and_then(|m| m.as_str().parse::<f64>().ok());
     let (h, m, s) = (part("h"), part("mi"), part("s"));
     if h.is_none() && m.is_none() && s.is_none() {
         return None;
@@ -137,7 +133,9 @@ fn stated_hours(t: &str) -> Option<(f64, f64)> {
     let minutes = first_range(&MINUTES, t);
     match first_range(&HOURS, t) {
         Some((lo, hi)) if lo == hi => {
-            let extra = minutes.filter(|(a, b)| a == b).map_or(0.0, |(m, _)| m / 60.0);
+            let extra = minutes
+                .filter(|(a, b)| a == b)
+                .map_or(0.0, |(m, _)| m / 60.0);
             Some((lo + extra, hi + extra))
         }
         Some(range) => Some(range),
@@ -238,7 +236,10 @@ mod tests {
         assert_eq!(e.text.as_deref(), Some("self-paced, no fixed effort"));
         assert_eq!((e.hours_per_week_min, e.total_hours), (None, None));
         assert_eq!(parse_effort("  "), None);
-        assert_eq!(parse_effort("每周3-4小时").and_then(|e| e.text).as_deref(), Some("每周3-4小时"));
+        assert_eq!(
+            parse_effort("每周3-4小时").and_then(|e| e.text).as_deref(),
+            Some("每周3-4小时")
+        );
     }
 
     #[test]
@@ -297,7 +298,10 @@ mod tests {
             prop_assert!(lo <= hi, "{lo} > {hi}");
             prop_assert!(lo >= 0.0 && hi <= HOURS_IN_A_WEEK);
         }
-        prop_assert_eq!(e.hours_per_week_min.is_some(), e.hours_per_week_max.is_some());
+        prop_assert_eq!(
+            e.hours_per_week_min.is_some(),
+            e.hours_per_week_max.is_some()
+        );
         if let Some(t) = e.total_hours {
             prop_assert!(t.is_finite() && t >= 0.0);
         }

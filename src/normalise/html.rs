@@ -13,8 +13,8 @@ pub struct Sanitised {
 
 /// Tags a description may keep; everything else is unwrapped (its text stays).
 const TAGS: &[&str] = &[
-    "p", "br", "ul", "ol", "li", "b", "strong", "i", "em", "a", "h1", "h2", "h3", "h4", "h5",
-    "h6", "img",
+    "p", "br", "ul", "ol", "li", "b", "strong", "i", "em", "a", "h1", "h2", "h3", "h4", "h5", "h6",
+    "img",
 ];
 
 /// Tags dropped together with their content: their text is code or a frame, not prose.
@@ -177,7 +177,9 @@ mod tests {
 
     #[test]
     fn javascript_and_data_urls_are_dropped() {
-        let html = html_of(r#"<a href="javascript:alert(1)">x</a><img src="data:image/png;base64,AAA" alt="y">"#);
+        let html = html_of(
+            r#"<a href="javascript:alert(1)">x</a><img src="data:image/png;base64,AAA" alt="y">"#,
+        );
         assert!(!html.contains("javascript"), "{html}");
         assert!(!html.contains("data:"), "{html}");
         assert!(html.contains(">x</a>"), "{html}");
@@ -212,7 +214,8 @@ mod tests {
 
     #[test]
     fn plain_text_decodes_entities_and_collapses_whitespace_per_line() {
-        let s = sanitise("<p>  Tom &amp;   Jerry&nbsp;&lt;3 </p><p>\n  next\tline </p>").expect("text");
+        let s =
+            sanitise("<p>  Tom &amp;   Jerry&nbsp;&lt;3 </p><p>\n  next\tline </p>").expect("text");
         assert_eq!(s.text, "Tom & Jerry <3\n\nnext line");
     }
 

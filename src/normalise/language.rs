@@ -354,7 +354,15 @@ mod tests {
 
     #[test]
     fn english_names_map_to_en() {
-        for name in ["English", "英语", "英文", "อังกฤษ", "ภาษาอังกฤษ", "ภาษา อังกฤษ", "english language"] {
+        for name in [
+            "English",
+            "英语",
+            "英文",
+            "อังกฤษ",
+            "ภาษาอังกฤษ",
+            "ภาษา อังกฤษ",
+            "english language",
+        ] {
             assert_eq!(tag(name), "en", "{name}");
         }
     }
@@ -390,7 +398,18 @@ mod tests {
 
     #[test]
     fn unknown_languages_and_codes_are_none() {
-        for raw in ["", "  ", "xx", "zz-ZZ", "Klingon", "en-", "en--us", "e", "123", "火星文"] {
+        for raw in [
+            "",
+            "  ",
+            "xx",
+            "zz-ZZ",
+            "Klingon",
+            "en-",
+            "en--us",
+            "e",
+            "123",
+            "火星文",
+        ] {
             assert_eq!(to_bcp47(raw), None, "{raw:?}");
         }
     }

@@ -105,7 +105,10 @@ mod tests {
 
     #[test]
     fn html_entities_are_unescaped_once() {
-        assert_eq!(clean_escaped("Tom &amp; Jerry").as_deref(), Some("Tom & Jerry"));
+        assert_eq!(
+            clean_escaped("Tom &amp; Jerry").as_deref(),
+            Some("Tom & Jerry")
+        );
         assert_eq!(clean_escaped("&lt;b&gt;").as_deref(), Some("<b>"));
         assert_eq!(clean_escaped("a&amp;amp;b").as_deref(), Some("a&amp;b"));
         assert_eq!(clean_escaped("&nbsp;x&nbsp;").as_deref(), Some("x"));

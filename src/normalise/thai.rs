@@ -24,7 +24,17 @@ pub const MONTHS_FULL: [&str; 12] = [
 
 /// Abbreviated Thai month names as usually written (with dots), January first.
 pub const MONTHS_ABBR: [&str; 12] = [
-    "ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.",
+    "ม.ค.",
+    "ก.พ.",
+    "มี.ค.",
+    "เม.ย.",
+    "พ.ค.",
+    "มิ.ย.",
+    "ก.ค.",
+    "ส.ค.",
+    "ก.ย.",
+    "ต.ค.",
+    "พ.ย.",
     "ธ.ค.",
 ];
 
@@ -37,7 +47,10 @@ const BE_OFFSET: i32 = 543;
 /// The month number (1–12) of a full or abbreviated Thai month name; dots and spaces are
 /// ignored, so `มิ.ย.`, `มิ.ย`, `มิย` and `มิ. ย.` all read as June.
 pub fn month_number(name: &str) -> Option<u32> {
-    let key: String = name.chars().filter(|c| *c != '.' && !c.is_whitespace()).collect();
+    let key: String = name
+        .chars()
+        .filter(|c| *c != '.' && !c.is_whitespace())
+        .collect();
     let strip = |m: &str| m.replace('.', "");
     let index = MONTHS_FULL
         .iter()
@@ -87,8 +100,7 @@ pub fn parse_date(text: &str) -> Option<NaiveDateTime> {
     };
     let date = NaiveDate::from_ymd_opt(year, month, day)?;
     let number = |name: &str| -> Option<u32> {
-        caps.name(name)
-            .map_or(Some(0), |m| m.as_str().parse().ok())
+        caps.name(name).map_or(Some(0), |m| m.as_str().parse().ok())
     };
     let time = NaiveTime::from_hms_opt(number("hour")?, number("minute")?, number("second")?)?;
     Some(date.and_time(time))
@@ -104,7 +116,11 @@ mod tests {
             let n = u32::try_from(i + 1).ok();
             assert_eq!(month_number(full), n, "{full}");
             assert_eq!(month_number(abbr), n, "{abbr}");
-            assert_eq!(month_number(&abbr.replace('.', "")), n, "{abbr} without dots");
+            assert_eq!(
+                month_number(&abbr.replace('.', "")),
+                n,
+                "{abbr} without dots"
+            );
         }
     }
 
@@ -122,7 +138,10 @@ mod tests {
     #[test]
     fn explicit_common_era_year_is_kept() {
         let d = parse_date("1 มกราคม ค.ศ. 2024").expect("date");
-        assert_eq!(d.date(), NaiveDate::from_ymd_opt(2024, 1, 1).expect("valid"));
+        assert_eq!(
+            d.date(),
+            NaiveDate::from_ymd_opt(2024, 1, 1).expect("valid")
+        );
     }
 
     #[test]

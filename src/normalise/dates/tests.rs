@@ -59,12 +59,18 @@ fn date_only_is_midnight_in_source_timezone() {
         parse_instant("2024-09-01", Shanghai),
         Some(utc(2024, 8, 31, 16, 0, 0))
     );
-    assert_eq!(parse_instant("2024/09/01", UTC), Some(utc(2024, 9, 1, 0, 0, 0)));
+    assert_eq!(
+        parse_instant("2024/09/01", UTC),
+        Some(utc(2024, 9, 1, 0, 0, 0))
+    );
 }
 
 #[test]
 fn year_month_is_first_of_month_at_midnight() {
-    assert_eq!(parse_instant("2024-09", Bangkok), Some(local(Bangkok, 2024, 9, 1, 0, 0, 0)));
+    assert_eq!(
+        parse_instant("2024-09", Bangkok),
+        Some(local(Bangkok, 2024, 9, 1, 0, 0, 0))
+    );
     assert_eq!(parse_instant("2024-9", UTC), Some(utc(2024, 9, 1, 0, 0, 0)));
     assert_eq!(parse_instant("2024-13", UTC), None);
 }
@@ -83,14 +89,23 @@ fn rfc2822_is_read() {
 
 #[test]
 fn epoch_seconds_are_read() {
-    assert_eq!(parse_instant("1725120000", Shanghai), Some(utc(2024, 8, 31, 16, 0, 0)));
+    assert_eq!(
+        parse_instant("1725120000", Shanghai),
+        Some(utc(2024, 8, 31, 16, 0, 0))
+    );
     assert_eq!(from_epoch(1_725_120_000), Some(utc(2024, 8, 31, 16, 0, 0)));
 }
 
 #[test]
 fn epoch_milliseconds_are_detected() {
-    assert_eq!(parse_instant("1725120000000", Shanghai), Some(utc(2024, 8, 31, 16, 0, 0)));
-    assert_eq!(from_epoch(1_725_120_000_123).map(|d| d.timestamp_millis()), Some(1_725_120_000_123));
+    assert_eq!(
+        parse_instant("1725120000000", Shanghai),
+        Some(utc(2024, 8, 31, 16, 0, 0))
+    );
+    assert_eq!(
+        from_epoch(1_725_120_000_123).map(|d| d.timestamp_millis()),
+        Some(1_725_120_000_123)
+    );
 }
 
 #[test]
@@ -106,10 +121,22 @@ fn epoch_zero_negative_and_tiny_are_none_never_1970() {
 #[test]
 fn json_string_number_and_null_like_values() {
     use serde_json::json;
-    assert_eq!(parse_json(&json!(1_725_120_000), Shanghai), Some(utc(2024, 8, 31, 16, 0, 0)));
-    assert_eq!(parse_json(&json!(1_725_120_000_000_i64), Shanghai), Some(utc(2024, 8, 31, 16, 0, 0)));
-    assert_eq!(parse_json(&json!(1_725_120_000.7), Shanghai), Some(utc(2024, 8, 31, 16, 0, 0)));
-    assert_eq!(parse_json(&json!("2024-09-01T00:00:00+08:00"), Bangkok), Some(utc(2024, 8, 31, 16, 0, 0)));
+    assert_eq!(
+        parse_json(&json!(1_725_120_000), Shanghai),
+        Some(utc(2024, 8, 31, 16, 0, 0))
+    );
+    assert_eq!(
+        parse_json(&json!(1_725_120_000_000_i64), Shanghai),
+        Some(utc(2024, 8, 31, 16, 0, 0))
+    );
+    assert_eq!(
+        parse_json(&json!(1_725_120_000.7), Shanghai),
+        Some(utc(2024, 8, 31, 16, 0, 0))
+    );
+    assert_eq!(
+        parse_json(&json!("2024-09-01T00:00:00+08:00"), Bangkok),
+        Some(utc(2024, 8, 31, 16, 0, 0))
+    );
     assert_eq!(parse_json(&json!(null), Shanghai), None);
     assert_eq!(parse_json(&json!(""), Shanghai), None);
     assert_eq!(parse_json(&json!(false), Shanghai), None);
@@ -120,14 +147,31 @@ fn json_string_number_and_null_like_values() {
 
 #[test]
 fn null_like_and_empty_text_is_none() {
-    for raw in ["", "  ", "null", "NULL", "None", "undefined", "n/a", "TBA", "-", "0000-00-00 00:00:00"] {
+    for raw in [
+        "",
+        "  ",
+        "null",
+        "NULL",
+        "None",
+        "undefined",
+        "n/a",
+        "TBA",
+        "-",
+        "0000-00-00 00:00:00",
+    ] {
         assert_eq!(parse_instant(raw, Shanghai), None, "{raw:?}");
     }
 }
 
 #[test]
 fn unparseable_text_is_none() {
-    for raw in ["soon", "2024-02-30", "25:00", "Spring term", "2024-09-01T25:00:00Z"] {
+    for raw in [
+        "soon",
+        "2024-02-30",
+        "25:00",
+        "Spring term",
+        "2024-09-01T25:00:00Z",
+    ] {
         assert_eq!(parse_instant(raw, Shanghai), None, "{raw:?}");
     }
 }
@@ -138,7 +182,11 @@ fn years_outside_1900_to_2200_are_none() {
     assert_eq!(parse_instant("2201-01-01T00:00:00Z", UTC), None);
     assert_eq!(parse_instant("0001-01-01", UTC), None);
     assert_eq!(parse_instant("9999-12-31T23:59:59Z", UTC), None);
-    assert_eq!(parse_instant("1 มกราคม พ.ศ. 2000", Bangkok), None, "2000 BE is 1457 CE");
+    assert_eq!(
+        parse_instant("1 มกราคม พ.ศ. 2000", Bangkok),
+        None,
+        "2000 BE is 1457 CE"
+    );
     assert!(parse_instant("1900-01-01", UTC).is_some());
     assert!(parse_instant("2200-12-31", UTC).is_some());
 }
@@ -302,7 +350,10 @@ fn chinese_range_is_read() {
 fn single_date_in_a_range_field_is_a_start() {
     assert_eq!(
         parse_range("2024-09-01", UTC),
-        DateRange { start: Some(utc(2024, 9, 1, 0, 0, 0)), end: None }
+        DateRange {
+            start: Some(utc(2024, 9, 1, 0, 0, 0)),
+            end: None
+        }
     );
 }
 
@@ -371,7 +422,11 @@ const THAI_DIGITS: [char; 10] = ['๐', '๑', '๒', '๓', '๔', '๕', '๖'
 fn thai_number(n: i64) -> String {
     n.to_string()
         .chars()
-        .map(|c| c.to_digit(10).and_then(|d| THAI_DIGITS.get(d as usize).copied()).unwrap_or(c))
+        .map(|c| {
+            c.to_digit(10)
+                .and_then(|d| THAI_DIGITS.get(d as usize).copied())
+                .unwrap_or(c)
+        })
         .collect()
 }
 
