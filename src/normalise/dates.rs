@@ -196,6 +196,9 @@ pub struct DateRange {
 
 /// Words that open an open-ended range ("from …"): Thai ตั้งแต่ and เริ่ม, English from/since.
 const OPEN_PREFIXES: &[&str] = &["ตั้งแต่", "เริ่ม", "from ", "since ", "From ", "Since "];
+/// Longer text is prose, not a date range; the cap keeps the split search (quadratic in
+/// the number of separators) cheap on hostile input.
+const MAX_RANGE_LEN: usize = 256;
 /// Separators that always mean "to"; a bare `-` is also tried, but only where both sides
 /// parse, since it also sits inside ISO dates.
 const STRONG_SEPARATORS: &[&str] = &[
@@ -231,6 +234,9 @@ pub fn parse_range(raw: &str, tz: Tz) -> DateRange {
             start: Some(start),
             end: None,
         };
+    }
+    if body.len() > MAX_RANGE_LEN {
+        return DateRange::default();
     }
     let mut splits: Vec<(&str, &str, bool)> = Vec::new();
     for sep in STRONG_SEPARATORS.iter().chain(std::iter::once(&"-")) {

@@ -28,27 +28,33 @@ fn pattern(re: &str) -> Regex {
 
 static HOURS: LazyLock<Regex> = LazyLock::new(|| {
     pattern(&format!(
-        r"(?i){NUMBER_RANGE}\s*(?:hours?|hrs?|h\b|个小时|個小時|小时|小時|学时|學時|ชั่วโมง|ชม\.?)"
+        r"(?i){NUMBER_RANGE}\s*(?:(?:hours?|hrs?|h)(?:[^a-z]|$)|个小时|個小時|小时|小時|学时|學時|ชั่วโมง|ชม\.?)"
     ))
 });
 
 static MINUTES: LazyLock<Regex> = LazyLock::new(|| {
     pattern(&format!(
-        r"(?i){NUMBER_RANGE}\s*(?:minutes?|mins?|分钟|分鐘|นาที)"
+        r"(?i){NUMBER_RANGE}\s*(?:(?:minutes?|mins?)(?:[^a-z]|$)|分钟|分鐘|นาที)"
     ))
 });
 
 static WEEKS: LazyLock<Regex> = LazyLock::new(|| {
     pattern(&format!(
-        r"(?i){NUMBER_RANGE}\s*(?:weeks?|wks?|个星期|個星期|个礼拜|個禮拜|星期|周|週|สัปดาห์|อาทิตย์)"
+        r"(?i){NUMBER_RANGE}\s*(?:(?:weeks?|wks?)(?:[^a-z]|$)|个星期|個星期|个礼拜|個禮拜|星期|周|週|สัปดาห์|อาทิตย์)"
     ))
 });
 
-static MONTHS: LazyLock<Regex> =
-    LazyLock::new(|| pattern(&format!(r"(?i){NUMBER_RANGE}\s*(?:months?|个月|個月|เดือน)")));
+static MONTHS: LazyLock<Regex> = LazyLock::new(|| {
+    pattern(&format!(
+        r"(?i){NUMBER_RANGE}\s*(?:months?(?:[^a-z]|$)|个月|個月|เดือน)"
+    ))
+});
 
-static DAYS: LazyLock<Regex> =
-    LazyLock::new(|| pattern(&format!(r"(?i){NUMBER_RANGE}\s*(?:days?|天|วัน)")));
+static DAYS: LazyLock<Regex> = LazyLock::new(|| {
+    pattern(&format!(
+        r"(?i){NUMBER_RANGE}\s*(?:days?(?:[^a-z]|$)|天|วัน)"
+    ))
+});
 
 /// The text says the hours are per week.
 static PER_WEEK: LazyLock<Regex> = LazyLock::new(|| {
@@ -209,6 +215,14 @@ mod tests {
         assert_eq!(per_week("90 minutes per week"), (Some(1.5), Some(1.5)));
         assert_eq!(total("1 hour 30 minutes"), Some(1.5));
         assert_eq!(total("45 分钟"), Some(0.75));
+    }
+
+    #[test]
+    fn english_units_must_be_whole_words() {
+        assert_eq!(total("3 minimum"), None);
+        assert_eq!(total("2 high-level modules"), None);
+        assert_eq!(parse_duration_weeks("3 weekdays"), None);
+        assert_eq!(total("6hours"), Some(6.0));
     }
 
     #[test]

@@ -86,11 +86,17 @@ const NAMES: &[(&str, &str)] = &[
     ("中文简体", "zh-Hans"),
     ("简体", "zh-Hans"),
     ("simplified chinese", "zh-Hans"),
+    ("chinese (simplified)", "zh-Hans"),
+    ("中文(简体)", "zh-Hans"),
+    ("中文（简体）", "zh-Hans"),
     ("繁體中文", "zh-Hant"),
     ("繁体中文", "zh-Hant"),
     ("中文繁體", "zh-Hant"),
     ("繁體", "zh-Hant"),
     ("traditional chinese", "zh-Hant"),
+    ("chinese (traditional)", "zh-Hant"),
+    ("中文(繁體)", "zh-Hant"),
+    ("中文（繁體）", "zh-Hant"),
     ("cantonese", "yue"),
     ("粤语", "yue"),
     ("粵語", "yue"),
@@ -233,7 +239,12 @@ pub fn to_bcp47(raw: &str) -> Option<String> {
     if let Some((_, tag)) = NAMES.iter().find(|(n, _)| *n == name) {
         return Some((*tag).to_owned());
     }
-    from_code(&cleaned)
+    if let Some(tag) = from_code(&cleaned) {
+        return Some(tag);
+    }
+    // `English (US)`, `ไทย (Thai)`: the name before a parenthesis.
+    let (head, _) = cleaned.split_once(['(', '（'])?;
+    to_bcp47(head)
 }
 
 /// A tag from a code: subtags split on `-` or `_`, case-normalised (language lower, script
@@ -350,6 +361,8 @@ mod tests {
             assert_eq!(tag(name), "zh", "{name}");
         }
         assert_eq!(tag("简体中文"), "zh-Hans");
+        assert_eq!(tag("Chinese (Simplified)"), "zh-Hans");
+        assert_eq!(tag("中文（繁體）"), "zh-Hant");
     }
 
     #[test]
@@ -394,6 +407,12 @@ mod tests {
         for (name, expected) in cases {
             assert_eq!(tag(name), expected, "{name}");
         }
+    }
+
+    #[test]
+    fn name_before_a_parenthesis_is_used() {
+        assert_eq!(tag("English (US)"), "en");
+        assert_eq!(tag("ไทย (Thai)"), "th");
     }
 
     #[test]
