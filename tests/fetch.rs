@@ -67,7 +67,11 @@ async fn retry_after_in_seconds_is_waited_before_the_next_try() {
     assert_eq!(page.attempts, 2);
     assert_eq!(&page.body[..], b"ok");
     // The back-off here is 10–20 ms: only Retry-After explains a full second.
-    assert!(started.elapsed() >= Duration::from_secs(1), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(fetcher.retries(), 1);
 }
 
@@ -118,7 +122,14 @@ async fn persistent_503_fails_after_max_attempts() {
         .expect_err("every try fails");
 
     assert!(
-        matches!(error, FetchError::Status { status: 503, attempts: 3, .. }),
+        matches!(
+            error,
+            FetchError::Status {
+                status: 503,
+                attempts: 3,
+                ..
+            }
+        ),
         "{error:?}"
     );
     let text = error.to_string();
@@ -142,7 +153,14 @@ async fn not_found_is_not_retried() {
         .expect_err("404 is an error");
 
     assert!(
-        matches!(error, FetchError::Status { status: 404, attempts: 1, .. }),
+        matches!(
+            error,
+            FetchError::Status {
+                status: 404,
+                attempts: 1,
+                ..
+            }
+        ),
         "{error:?}"
     );
     assert_eq!(error.status(), Some(404));
@@ -258,7 +276,8 @@ async fn chunked_body_without_length_is_limited_while_streaming() {
 
 #[tokio::test]
 async fn body_cut_short_is_retried() {
-    let cut = b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\nonly ten b".to_vec();
+    let cut =
+        b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\nConnection: close\r\n\r\nonly ten b".to_vec();
     let whole = b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nConnection: close\r\n\r\nwhole".to_vec();
     let base = raw_server(vec![cut, whole]).await;
     let fetcher = fetcher(quick_policy());
@@ -289,7 +308,12 @@ async fn retry_after_beyond_the_allowed_wait_fails_at_once() {
     assert!(
         matches!(
             error,
-            FetchError::RetryAfterTooLong { status: 429, wait_secs: 3600, attempts: 1, .. }
+            FetchError::RetryAfterTooLong {
+                status: 429,
+                wait_secs: 3600,
+                attempts: 1,
+                ..
+            }
         ),
         "{error:?}"
     );
@@ -319,6 +343,37 @@ async fn rate_limit_spaces_requests_evenly_without_a_burst() {
     }
 
     // One request every 100 ms: the first goes at once, the other five wait their slot.
+    assert!(
+        started.elapsed() >= Duration::from_millis(450),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn sources_sharing_a_limiter_share_its_pace() {
+    let server = MockServer::start().await;
+    Mock::given(path("/p"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(6)
+        .mount(&server)
+        .await;
+    let policy = FetchPolicy {
+        requests_per_minute: NonZeroU32::new(600).expect("not zero"),
+        ..quick_policy()
+    };
+    let host_limiter = policy.rate_limiter();
+    let first = fetcher(policy.clone()).with_limiter(host_limiter.clone());
+    let second = fetcher(policy).with_limiter(host_limiter);
+    let target = url(&server, "/p");
+
+    let started = Instant::now();
+    for _ in 0..3 {
+        first.get(&target).await.expect("200");
+        second.get(&target).await.expect("200");
+    }
+
+    // Each alone would be allowed three requests in 200 ms; together they take six slots.
     assert!(
         started.elapsed() >= Duration::from_millis(450),
         "{:?}",
@@ -380,7 +435,11 @@ async fn unchanged_page_comes_back_as_304_with_an_empty_body() {
         .await;
 
     let page = fetcher(quick_policy())
-        .get_conditional(&url(&server, "/feed.xml"), Some("\"v1\""), Some(last_modified))
+        .get_conditional(
+            &url(&server, "/feed.xml"),
+            Some("\"v1\""),
+            Some(last_modified),
+        )
         .await
         .expect("304 is not an error");
 
@@ -431,7 +490,9 @@ async fn cookies_stay_with_the_source_that_received_them() {
 /// Serves `responses` verbatim, one per connection, then stops: for bodies wiremock
 /// cannot send (chunked, cut short).
 async fn raw_server(responses: Vec<Vec<u8>>) -> Url {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind loopback");
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
     let addr = listener.local_addr().expect("local address");
     tokio::spawn(async move {
         for response in responses {

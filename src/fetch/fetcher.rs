@@ -306,7 +306,13 @@ impl Failure {
         }
     }
 
-    fn into_error(self, method: String, url: Url, attempts: u32, policy: &FetchPolicy) -> FetchError {
+    fn into_error(
+        self,
+        method: String,
+        url: Url,
+        attempts: u32,
+        policy: &FetchPolicy,
+    ) -> FetchError {
         let url = url.to_string();
         match self {
             Self::Status { status, .. } => FetchError::Status {
