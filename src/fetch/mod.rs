@@ -4,6 +4,11 @@
 
 mod client;
 mod error;
+mod fetcher;
+mod retry;
 
-pub use client::{FetchPolicy, FetchedPage, HttpClient, SourceFetcher, USER_AGENT};
+pub use client::{FetchPolicy, HttpClient, USER_AGENT};
 pub use error::FetchError;
+pub use fetcher::{FetchedPage, SourceFetcher};
+/// The rate limiter type a [`SourceFetcher`] waits on (shareable between sources).
+pub use governor::DefaultDirectRateLimiter;
