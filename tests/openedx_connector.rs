@@ -355,3 +355,24 @@ async fn delivered_count_equal_to_announced_is_complete() {
         (1, 2, 1)
     );
 }
+
+#[tokio::test]
+async fn empty_page_that_links_onward_fails_the_run() {
+    let server = MockServer::start().await;
+    let uri = server.uri();
+    mount_page(
+        &server,
+        "1",
+        envelope(
+            json!([]),
+            Some(format!("{uri}{LIST}?page=2&page_size=100")),
+            0,
+        ),
+    )
+    .await;
+    let (result, _) = run(&uri, "").await;
+    assert!(
+        matches!(result, Err(ConnectorError::Parse { .. })),
+        "{result:?}"
+    );
+}

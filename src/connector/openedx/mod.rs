@@ -44,8 +44,8 @@ impl OpenEdx {
     }
 
     /// Walks the catalogue: every page via `next`, every item emitted or rejected. Fails on
-    /// a fetch error, an unparseable page, a pagination loop, or a walk that ends short of
-    /// the `count` the platform announced.
+    /// a fetch error, an unparseable page (or an empty one that links onward), a pagination
+    /// loop, or a walk that ends short of the `count` the platform announced.
     #[tracing::instrument(skip_all, fields(source = %cx.source.id))]
     pub async fn run(&self, cx: &mut RunContext<'_>) -> Result<(), ConnectorError> {
         let tz = cx.source.timezone;
@@ -62,6 +62,14 @@ impl OpenEdx {
                         message,
                     }
                 })?;
+            // Stock sites never send an empty page that links onward (DRF answers 404 past
+            // the last page); a site that does could walk fresh page numbers for ever.
+            if parsed.records == 0 && parsed.next.is_some() {
+                return Err(ConnectorError::Parse {
+                    url: url.to_string(),
+                    message: "an empty page links to a next page".into(),
+                });
+            }
             seen += parsed.records;
             announced = parsed.count.or(announced);
             for item in parsed.items {
