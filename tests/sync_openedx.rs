@@ -56,12 +56,19 @@ async fn serve_catalogue(server: &MockServer, items: &[Value]) {
     for (i, chunk) in pages.iter().enumerate() {
         let page = i as u32 + 1;
         let next = (i + 1 < pages.len()).then_some(page + 1);
-        serve_page(server, page, envelope(server, chunk.to_vec(), next, items.len())).await;
+        serve_page(
+            server,
+            page,
+            envelope(server, chunk.to_vec(), next, items.len()),
+        )
+        .await;
     }
 }
 
 fn catalogue(n: usize) -> Vec<Value> {
-    (0..n).map(|i| item("MITx", &format!("6.00{i}x"), "2T2025")).collect()
+    (0..n)
+        .map(|i| item("MITx", &format!("6.00{i}x"), "2T2025"))
+        .collect()
 }
 
 fn source(server: &MockServer, extra: &str) -> SourceConfig {
@@ -82,7 +89,10 @@ async fn sync(store: &Store, source: &SourceConfig) -> SyncReport {
 }
 
 async fn listings(store: &Store) -> Vec<StoredListing> {
-    store.listings_page(&ListingFilter::default(), None, 1000).await.unwrap()
+    store
+        .listings_page(&ListingFilter::default(), None, 1000)
+        .await
+        .unwrap()
 }
 
 async fn three_pages_are_followed_via_next(db: &TestDb) {
@@ -90,14 +100,28 @@ async fn three_pages_are_followed_via_next(db: &TestDb) {
     serve_catalogue(&server, &catalogue(5)).await;
     let r = sync(&db.store, &source(&server, "")).await;
     assert_eq!(r.outcome, RunOutcome::Succeeded, "{:?}", r.error);
-    assert_eq!((r.stats.pages, r.stats.created, r.stats.rejected), (3, 5, 0));
+    assert_eq!(
+        (r.stats.pages, r.stats.created, r.stats.rejected),
+        (3, 5, 0)
+    );
     let stored = listings(&db.store).await;
     assert_eq!(stored.len(), 5);
-    let l = db.store.get_listing("mock:MITx+6.000x").await.unwrap().unwrap();
-    assert_eq!(l.draft.title, "MITx 6.000x & friends", "names are HTML-unescaped");
+    let l = db
+        .store
+        .get_listing("mock:MITx+6.000x")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        l.draft.title, "MITx 6.000x & friends",
+        "names are HTML-unescaped"
+    );
     assert_eq!(l.draft.short_description, None, "\"\" becomes absent");
     let img = l.draft.image_url.unwrap();
-    assert!(img.starts_with(&server.uri()), "relative media resolved against base_url: {img}");
+    assert!(
+        img.starts_with(&server.uri()),
+        "relative media resolved against base_url: {img}"
+    );
 }
 
 async fn bare_array_form_is_accepted(db: &TestDb) {
@@ -119,9 +143,25 @@ async fn runs_of_one_course_across_pages_make_one_listing(db: &TestDb) {
     let r = sync(&db.store, &source(&server, "")).await;
     assert_eq!(r.outcome, RunOutcome::Succeeded, "{:?}", r.error);
     assert_eq!(r.stats.created, 2);
-    let l = db.store.get_listing("mock:KyotoUx+000x").await.unwrap().unwrap();
-    let runs: Vec<&str> = l.draft.runs.iter().map(|r| r.external_run_id.as_str()).collect();
-    assert_eq!(runs, ["course-v1:KyotoUx+000x+2T2016", "course-v1:KyotoUx+000x+3T2016"]);
+    let l = db
+        .store
+        .get_listing("mock:KyotoUx+000x")
+        .await
+        .unwrap()
+        .unwrap();
+    let runs: Vec<&str> = l
+        .draft
+        .runs
+        .iter()
+        .map(|r| r.external_run_id.as_str())
+        .collect();
+    assert_eq!(
+        runs,
+        [
+            "course-v1:KyotoUx+000x+2T2016",
+            "course-v1:KyotoUx+000x+3T2016"
+        ]
+    );
 }
 
 async fn rate_limited_page_is_retried_after_retry_after(db: &TestDb) {
@@ -138,7 +178,10 @@ async fn rate_limited_page_is_retried_after_retry_after(db: &TestDb) {
     let r = sync(&db.store, &source(&server, "")).await;
     assert_eq!(r.outcome, RunOutcome::Succeeded, "{:?}", r.error);
     assert_eq!(r.stats.created, 2);
-    assert!(started.elapsed() >= Duration::from_millis(950), "Retry-After honoured");
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "Retry-After honoured"
+    );
 }
 
 async fn server_error_then_success_completes_the_run(db: &TestDb) {
@@ -159,7 +202,11 @@ async fn server_error_then_success_completes_the_run(db: &TestDb) {
 
 /// Syncs a good catalogue of 4, then breaks the second run with `break_it`; the second
 /// run must fail and leave the catalogue exactly as it was, nothing withdrawn.
-async fn assert_failed_run_changes_nothing<F, Fut>(db: &TestDb, extra: &str, break_it: F) -> SyncReport
+async fn assert_failed_run_changes_nothing<F, Fut>(
+    db: &TestDb,
+    extra: &str,
+    break_it: F,
+) -> SyncReport
 where
     F: FnOnce(MockServer) -> Fut,
     Fut: std::future::Future<Output = MockServer>,
@@ -176,7 +223,10 @@ where
     assert_eq!(r.outcome, RunOutcome::Failed);
     assert!(r.error.is_some());
     assert_eq!(listings(&db.store).await, before, "catalogue untouched");
-    assert_eq!(db.store.changes_after(0, 10_000).await.unwrap().len(), feed_before);
+    assert_eq!(
+        db.store.changes_after(0, 10_000).await.unwrap().len(),
+        feed_before
+    );
     let ledger = db.store.list_runs(Some("mock"), 1).await.unwrap();
     assert_eq!(ledger[0].outcome, RunOutcome::Failed);
     assert_eq!(ledger[0].first_error, r.error);
@@ -192,7 +242,10 @@ async fn truncated_page_fails_the_run_and_changes_nothing(db: &TestDb) {
         Mock::given(method("GET"))
             .and(path(PATH))
             .and(query_param("page", "2"))
-            .respond_with(ResponseTemplate::new(200).set_body_string("{\"results\": [{\"id\": \"course-v1:MITx+6"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_string("{\"results\": [{\"id\": \"course-v1:MITx+6"),
+            )
             .mount(&server)
             .await;
         server
@@ -205,7 +258,12 @@ async fn truncated_page_fails_the_run_and_changes_nothing(db: &TestDb) {
 async fn repeated_next_is_a_loop_and_fails(db: &TestDb) {
     let r = assert_failed_run_changes_nothing(db, "", |server| async move {
         serve_page(&server, 1, envelope(&server, catalogue(1), Some(2), 4)).await;
-        serve_page(&server, 2, envelope(&server, catalogue(2)[1..].to_vec(), Some(1), 4)).await;
+        serve_page(
+            &server,
+            2,
+            envelope(&server, catalogue(2)[1..].to_vec(), Some(1), 4),
+        )
+        .await;
         server
     })
     .await;
@@ -213,14 +271,22 @@ async fn repeated_next_is_a_loop_and_fails(db: &TestDb) {
 }
 
 async fn timeout_fails_the_run_and_changes_nothing(db: &TestDb) {
-    assert_failed_run_changes_nothing(db, "timeout_seconds = 1\nmax_attempts = 2\n", |server| async move {
-        Mock::given(method("GET"))
-            .and(path(PATH))
-            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)).set_body_json(json!([])))
-            .mount(&server)
-            .await;
-        server
-    })
+    assert_failed_run_changes_nothing(
+        db,
+        "timeout_seconds = 1\nmax_attempts = 2\n",
+        |server| async move {
+            Mock::given(method("GET"))
+                .and(path(PATH))
+                .respond_with(
+                    ResponseTemplate::new(200)
+                        .set_delay(Duration::from_secs(3))
+                        .set_body_json(json!([])),
+                )
+                .mount(&server)
+                .await;
+            server
+        },
+    )
     .await;
 }
 
@@ -235,15 +301,31 @@ async fn missing_listing_is_withdrawn_and_comes_back(db: &TestDb) {
     let fewer: Vec<Value> = all.iter().take(3).cloned().collect();
     serve_catalogue(&server, &fewer).await;
     let r = sync(&db.store, &src).await;
-    assert_eq!((r.outcome, r.stats.withdrawn, r.stats.unchanged), (RunOutcome::Succeeded, 1, 3));
-    let gone = db.store.get_listing("mock:MITx+6.003x").await.unwrap().unwrap();
+    assert_eq!(
+        (r.outcome, r.stats.withdrawn, r.stats.unchanged),
+        (RunOutcome::Succeeded, 1, 3)
+    );
+    let gone = db
+        .store
+        .get_listing("mock:MITx+6.003x")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(gone.status, ListingStatus::Withdrawn);
 
     server.reset().await;
     serve_catalogue(&server, &all).await;
     let r = sync(&db.store, &src).await;
-    assert_eq!((r.stats.withdrawn, r.stats.updated, r.stats.unchanged), (0, 1, 3));
-    let back = db.store.get_listing("mock:MITx+6.003x").await.unwrap().unwrap();
+    assert_eq!(
+        (r.stats.withdrawn, r.stats.updated, r.stats.unchanged),
+        (0, 1, 3)
+    );
+    let back = db
+        .store
+        .get_listing("mock:MITx+6.003x")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(back.status, ListingStatus::Active);
 }
 
@@ -256,9 +338,21 @@ async fn unchanged_second_run_writes_nothing(db: &TestDb) {
     let feed = db.store.changes_after(0, 10_000).await.unwrap().len();
     let r = sync(&db.store, &src).await;
     assert_eq!(r.outcome, RunOutcome::Succeeded);
-    assert_eq!((r.stats.created, r.stats.updated, r.stats.unchanged, r.stats.withdrawn), (0, 0, 5, 0));
+    assert_eq!(
+        (
+            r.stats.created,
+            r.stats.updated,
+            r.stats.unchanged,
+            r.stats.withdrawn
+        ),
+        (0, 0, 5, 0)
+    );
     assert_eq!(listings(&db.store).await, before, "zero rows rewritten");
-    assert_eq!(db.store.changes_after(0, 10_000).await.unwrap().len(), feed, "zero change-log entries");
+    assert_eq!(
+        db.store.changes_after(0, 10_000).await.unwrap().len(),
+        feed,
+        "zero change-log entries"
+    );
 }
 
 async fn item_without_a_parseable_id_is_rejected_and_the_run_goes_on(db: &TestDb) {

@@ -127,6 +127,11 @@ impl<'a> RunContext<'a> {
         self.sink.reject(rejection);
     }
 
+    /// The value of cookie `name` that the platform set for `url` in this run's session.
+    pub fn cookie(&self, url: &Url, name: &str) -> Option<String> {
+        self.fetcher.cookie(url, name)
+    }
+
     /// Pages fetched so far.
     pub fn pages(&self) -> u32 {
         self.pages

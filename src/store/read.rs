@@ -74,15 +74,13 @@ where
     let hpw_min: Option<f64> = r.try_get("hours_per_week_min")?;
     let hpw_max: Option<f64> = r.try_get("hours_per_week_max")?;
     let total: Option<f64> = r.try_get("total_hours")?;
-    let effort =
-        (effort_text.is_some() || hpw_min.is_some() || hpw_max.is_some() || total.is_some()).then(
-            || Effort {
-                text: effort_text,
-                hours_per_week_min: hpw_min,
-                hours_per_week_max: hpw_max,
-                total_hours: total,
-            },
-        );
+    let any = effort_text.is_some() || hpw_min.is_some() || hpw_max.is_some() || total.is_some();
+    let effort = any.then_some(Effort {
+        text: effort_text,
+        hours_per_week_min: hpw_min,
+        hours_per_week_max: hpw_max,
+        total_hours: total,
+    });
     let list = |col: &str| -> Result<Vec<String>, sqlx::Error> {
         Ok(r.try_get::<Json<Vec<String>>, _>(col)?.0)
     };

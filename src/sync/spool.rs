@@ -21,6 +21,9 @@ struct Entry {
     len: u32,
 }
 
+/// Called after each fetched page.
+type PageHook = Box<dyn FnMut(&Url) + Send>;
+
 /// Receives a run's records (a [`RecordSink`]).
 pub struct Spool {
     writer: BufWriter<File>,
@@ -28,7 +31,7 @@ pub struct Spool {
     written: u64,
     rejects: Vec<Rejection>,
     rejected: u64,
-    progress: Option<Box<dyn FnMut(&Url) + Send>>,
+    progress: Option<PageHook>,
 }
 
 /// Detailed reject rows kept per run; beyond this only the count grows (a platform that
