@@ -107,14 +107,14 @@ mod tests {
 
     #[test]
     fn success_false_is_a_platform_error_with_its_message() {
-        let e = parse_envelope(r#"{"success": false, "msg": " 请先登录 "}"#.as_bytes()).unwrap_err();
+        let e =
+            parse_envelope(r#"{"success": false, "msg": " 请先登录 "}"#.as_bytes()).unwrap_err();
         assert_eq!(e, EnvelopeError::Platform("请先登录".into()));
     }
 
     #[test]
     fn success_false_without_message_is_still_a_platform_error() {
-        let e = parse_envelope(br#"{"success": false, "data": {"product_list": []}}"#)
-            .unwrap_err();
+        let e = parse_envelope(br#"{"success": false, "data": {"product_list": []}}"#).unwrap_err();
         assert!(matches!(e, EnvelopeError::Platform(_)), "{e:?}");
     }
 
@@ -130,15 +130,17 @@ mod tests {
 
     #[test]
     fn count_given_as_text_is_read() {
-        let env = parse_envelope(br#"{"success": true, "data": {"count": "25", "product_list": []}}"#)
-            .unwrap();
+        let env =
+            parse_envelope(br#"{"success": true, "data": {"count": "25", "product_list": []}}"#)
+                .unwrap();
         assert_eq!(env.count, Some(25));
     }
 
     #[test]
     fn null_product_list_is_an_empty_page() {
-        let env = parse_envelope(br#"{"success": true, "data": {"count": 0, "product_list": null}}"#)
-            .unwrap();
+        let env =
+            parse_envelope(br#"{"success": true, "data": {"count": 0, "product_list": null}}"#)
+                .unwrap();
         assert!(env.items.is_empty());
     }
 

@@ -66,7 +66,9 @@ pub fn map_item(item: &Value, base: &Url, tz: Tz) -> Result<ListingDraft, Reject
 
     let languages = match obj.get("language").and_then(text_of) {
         Some(raw) => vec![language::to_bcp47(&raw).unwrap_or(raw)],
-        None => vec![language::to_bcp47(DEFAULT_LANGUAGE).unwrap_or_else(|| DEFAULT_LANGUAGE.into())],
+        None => {
+            vec![language::to_bcp47(DEFAULT_LANGUAGE).unwrap_or_else(|| DEFAULT_LANGUAGE.into())]
+        }
     };
     let mut titles = BTreeMap::new();
     if let Some(n) = &name {
@@ -83,7 +85,11 @@ pub fn map_item(item: &Value, base: &Url, tz: Tz) -> Result<ListingDraft, Reject
 
     let org = obj.get("org").and_then(Value::as_object);
     let institutions = org
-        .and_then(|o| o.get("name").and_then(text_of).or_else(|| o.get("name_en").and_then(text_of)))
+        .and_then(|o| {
+            o.get("name")
+                .and_then(text_of)
+                .or_else(|| o.get("name_en").and_then(text_of))
+        })
         .into_iter()
         .collect();
 
@@ -106,7 +112,10 @@ pub fn map_item(item: &Value, base: &Url, tz: Tz) -> Result<ListingDraft, Reject
             .and_then(text_of)
             .and_then(|c| absolute_http(base, &c)),
         effort: obj.get("hours_per_week").and_then(effort_of),
-        access: obj.get("sell_type_name").and_then(text_of).and_then(|s| access(&s)),
+        access: obj
+            .get("sell_type_name")
+            .and_then(text_of)
+            .and_then(|s| access(&s)),
         enrollment_count: obj.get("count").and_then(integer),
         runs,
         ..Default::default()
@@ -138,7 +147,10 @@ fn map_run(external_run_id: String, obj: &Map<String, Value>, tz: Tz) -> RunDraf
         pacing: None,
         hidden: false,
         invitation_only: false,
-        status_raw: obj.get("status").and_then(id_text).map(|c| status_label(&c)),
+        status_raw: obj
+            .get("status")
+            .and_then(id_text)
+            .map(|c| status_label(&c)),
     }
 }
 
@@ -353,12 +365,21 @@ mod tests {
             Some("https://www.xuetangx.com/upload/cover.png")
         );
         assert_eq!(d.short_description.as_deref(), Some("本课程… …"));
-        assert_eq!(d.effort.and_then(|e| e.text).as_deref(), Some("每周3-4小时"));
+        assert_eq!(
+            d.effort.and_then(|e| e.text).as_deref(),
+            Some("每周3-4小时")
+        );
         let run = d.runs.first().unwrap();
         assert_eq!(run.external_run_id, "968608");
         assert_eq!(run.status_raw.as_deref(), Some("enrollment_open"));
-        assert_eq!(run.start, Some(Utc.with_ymd_and_hms(2024, 9, 1, 16, 0, 0).unwrap()));
-        assert_eq!(run.end, Some(Utc.with_ymd_and_hms(2025, 1, 4, 15, 59, 59).unwrap()));
+        assert_eq!(
+            run.start,
+            Some(Utc.with_ymd_and_hms(2024, 9, 1, 16, 0, 0).unwrap())
+        );
+        assert_eq!(
+            run.end,
+            Some(Utc.with_ymd_and_hms(2025, 1, 4, 15, 59, 59).unwrap())
+        );
         assert_eq!(run.enrollment_end, None);
         assert_eq!(run.raw_dates.end.as_deref(), Some("1736006399"));
         assert_eq!(run.pacing, None);
@@ -428,7 +449,9 @@ mod tests {
     #[test]
     fn teachers_are_cleaned_and_deduplicated() {
         assert_eq!(
-            names(Some(&json!([{"name": " 邓俊辉 "}, {"name": "邓俊辉"}, {"title": "x"}, "张三"]))),
+            names(Some(
+                &json!([{"name": " 邓俊辉 "}, {"name": "邓俊辉"}, {"title": "x"}, "张三"])
+            )),
             vec!["邓俊辉", "张三"]
         );
     }
@@ -438,7 +461,9 @@ mod tests {
         assert_eq!(status_label("42"), "42");
         assert_eq!(status_label("10"), "ended_without_review");
         let mut v = sample();
-        v.as_object_mut().unwrap().insert("status".into(), json!("42"));
+        v.as_object_mut()
+            .unwrap()
+            .insert("status".into(), json!("42"));
         assert_eq!(
             map(v).unwrap().runs.first().unwrap().status_raw.as_deref(),
             Some("42")

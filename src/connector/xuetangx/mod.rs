@@ -84,9 +84,7 @@ pub struct Xuetangx {
 /// Why the walk stops after a page, if it does.
 fn is_last_page(page_no: u32, items: usize, page_size: u32, count: Option<u64>) -> bool {
     let size = u64::from(page_size);
-    items == 0
-        || (items as u64) < size
-        || count.is_some_and(|c| u64::from(page_no) * size >= c)
+    items == 0 || (items as u64) < size || count.is_some_and(|c| u64::from(page_no) * size >= c)
 }
 
 impl Xuetangx {
@@ -232,7 +230,12 @@ impl Xuetangx {
             "appid": self.options.app_id,
         });
         let page = cx
-            .send(|client| client.post(url.clone()).headers(headers.clone()).json(&body))
+            .send(|client| {
+                client
+                    .post(url.clone())
+                    .headers(headers.clone())
+                    .json(&body)
+            })
             .await?;
         session.absorb(&page.headers);
         Ok(page)

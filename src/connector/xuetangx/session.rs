@@ -121,7 +121,10 @@ mod tests {
         assert_eq!(s.csrf_token(), Some("abc123"));
         let h = s.api_headers(&base());
         assert_eq!(h.get("x-csrftoken").unwrap(), "abc123");
-        assert_eq!(h.get("cookie").unwrap(), "csrftoken=abc123; provider=xuetang");
+        assert_eq!(
+            h.get("cookie").unwrap(),
+            "csrftoken=abc123; provider=xuetang"
+        );
         assert_eq!(h.get("xtbz").unwrap(), "xt");
         assert_eq!(h.get("referer").unwrap(), "https://www.xuetangx.com/search");
     }
@@ -130,9 +133,15 @@ mod tests {
     fn a_later_cookie_replaces_an_earlier_one_and_max_age_zero_deletes() {
         let mut s = Session::default();
         s.absorb(&set_cookies(&["csrftoken=old", "sessionid=s1"]));
-        s.absorb(&set_cookies(&["csrftoken=new", "sessionid=gone; Max-Age=0"]));
+        s.absorb(&set_cookies(&[
+            "csrftoken=new",
+            "sessionid=gone; Max-Age=0",
+        ]));
         assert_eq!(s.csrf_token(), Some("new"));
-        assert_eq!(s.api_headers(&base()).get("cookie").unwrap(), "csrftoken=new");
+        assert_eq!(
+            s.api_headers(&base()).get("cookie").unwrap(),
+            "csrftoken=new"
+        );
     }
 
     #[test]
