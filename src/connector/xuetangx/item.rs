@@ -83,6 +83,9 @@ pub fn map_item(item: &Value, base: &Url, tz: Tz) -> Result<ListingDraft, Reject
         titles.entry("en".to_owned()).or_insert_with(|| en.clone());
     }
 
+    // One institution: `org.name` (else `org.name_en`). The English name is not added as a
+    // second entry — that would read as a course co-offered by two institutions; matching
+    // "清华大学" to "Tsinghua University" is the institution aliases' job.
     let org = obj.get("org").and_then(Value::as_object);
     let institutions = org
         .and_then(|o| {
@@ -93,6 +96,7 @@ pub fn map_item(item: &Value, base: &Url, tz: Tz) -> Result<ListingDraft, Reject
         .into_iter()
         .collect();
 
+    // `tag_titles` (badges like 国家精品) are not subjects and are not mapped.
     let runs = run_id
         .map(|id| vec![map_run(id, obj, tz)])
         .unwrap_or_default();
@@ -526,6 +530,39 @@ mod tests {
             absolute_http(&base(), "//s.xuetangx.com/c.png").as_deref(),
             Some("https://s.xuetangx.com/c.png")
         );
+    }
+
+    fn leaf() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::from),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+            ".{0,12}".prop_map(Value::from),
+            "[0-9]{1,16}".prop_map(Value::from),
+            proptest::collection::vec(".{0,6}".prop_map(|n| json!({"name": n})), 0..3)
+                .prop_map(Value::from),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_item_maps_or_is_rejected_without_panicking(
+            values in proptest::collection::vec(leaf(), 14)
+        ) {
+            let keys = ["course_sign", "sign", "classroom_id", "name", "name_en", "org", "teacher",
+                "classify_name", "cover", "count", "class_start", "class_end", "status", "hours_per_week"];
+            let item: Map<String, Value> = keys.iter().map(|k| (*k).to_owned()).zip(values).collect();
+            match map(Value::Object(item)) {
+                Ok(d) => {
+                    proptest::prop_assert!(!d.external_id.is_empty());
+                    proptest::prop_assert!(!d.title.trim().is_empty());
+                }
+                Err(r) => proptest::prop_assert!(!r.reason.is_empty()),
+            }
+        }
     }
 
     #[test]

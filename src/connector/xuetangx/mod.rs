@@ -81,7 +81,8 @@ pub struct Xuetangx {
     options: XuetangxOptions,
 }
 
-/// Why the walk stops after a page, if it does.
+/// Whether page `page_no`, with `items` items, was the last: an empty page, a short page,
+/// or the page that reaches the announced count.
 fn is_last_page(page_no: u32, items: usize, page_size: u32, count: Option<u64>) -> bool {
     let size = u64::from(page_size);
     items == 0 || (items as u64) < size || count.is_some_and(|c| u64::from(page_no) * size >= c)
