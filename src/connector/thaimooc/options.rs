@@ -20,12 +20,13 @@ pub struct ThaimoocOptions {
     /// listings carry the portal JSON only and their run has no dates.
     #[serde(default = "yes")]
     pub fetch_pages: bool,
-    /// CSS selectors on the course page.
+    /// CSS selectors on the course page. (Boxed, as are the labels, to keep the
+    /// `StyleConfig` and `Connector` enums small.)
     #[serde(default)]
-    pub selectors: PageSelectors,
+    pub selectors: Box<PageSelectors>,
     /// The labels (`<dt>` texts) that identify each field of the info list.
     #[serde(default)]
-    pub labels: PageLabels,
+    pub labels: Box<PageLabels>,
 }
 
 fn yes() -> bool {
@@ -36,8 +37,8 @@ impl Default for ThaimoocOptions {
     fn default() -> Self {
         Self {
             fetch_pages: true,
-            selectors: PageSelectors::default(),
-            labels: PageLabels::default(),
+            selectors: Box::default(),
+            labels: Box::default(),
         }
     }
 }
@@ -120,7 +121,7 @@ impl ThaimoocOptions {
     pub fn page_rules(&self) -> Result<PageRules, (&'static str, String)> {
         let s = &self.selectors;
         let l = &self.labels;
-        let mut labels = l.clone();
+        let mut labels = PageLabels::clone(l);
         for (key, value, out) in [
             (
                 "labels.institution",
