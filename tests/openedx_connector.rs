@@ -88,8 +88,8 @@ async fn three_pages_are_walked_via_next() {
     assert_eq!(
         runs,
         [
-            "course-v1:MITx+6.00.1x+1T2026",
-            "course-v1:MITx+6.00.1x+3T2026"
+            "course-v1:MITx+6.00.1x+1T2027",
+            "course-v1:MITx+6.00.1x+3T2027"
         ]
     );
     // Legacy and course-v1 keys of one course are one listing, across pages.
