@@ -247,8 +247,10 @@ async fn fetch_details_puts_the_sanitised_overview_in_the_description() {
     }
     assert!(html.contains("<h2>About This Course</h2>"), "{html}");
     let text = demo.description_text.as_deref().unwrap();
+    // How the plain text breaks paragraphs is normalise's business; the words are ours.
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        text.starts_with("About This Course Include your long course description here."),
+        words.starts_with("About This Course Include your long course description here."),
         "{text}"
     );
     assert!(
