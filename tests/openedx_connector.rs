@@ -88,8 +88,8 @@ async fn three_pages_are_walked_via_next() {
     assert_eq!(
         runs,
         [
-            "course-v1:MITx+6.00.1x+1T2026",
-            "course-v1:MITx+6.00.1x+3T2026"
+            "course-v1:MITx+6.00.1x+1T2027",
+            "course-v1:MITx+6.00.1x+3T2027"
         ]
     );
     // Legacy and course-v1 keys of one course are one listing, across pages.
@@ -247,8 +247,10 @@ async fn fetch_details_puts_the_sanitised_overview_in_the_description() {
     }
     assert!(html.contains("<h2>About This Course</h2>"), "{html}");
     let text = demo.description_text.as_deref().unwrap();
+    // How the plain text breaks paragraphs is normalise's business; the words are ours.
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
     assert!(
-        text.starts_with("About This Course Include your long course description here."),
+        words.starts_with("About This Course Include your long course description here."),
         "{text}"
     );
     assert!(
