@@ -19,9 +19,11 @@
 //! - [`export`]: the catalogue as JSON lines, in the final course shape.
 //! - [`demo`]: a loopback platform serving the recorded fixtures.
 //! - [`bench`]: the ingest benchmark.
+//! - [`cli`]: the `coursefed` commands (one file each); `main.rs` only parses and exits.
 //! - [`telemetry`]: tracing set-up.
 
 pub mod bench;
+pub mod cli;
 pub mod config;
 pub mod connector;
 pub mod demo;

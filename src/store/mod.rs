@@ -1,1 +1,106 @@
-//! TODO
+//! Persistence behind one interface, on SQLite (the embedded default) and PostgreSQL.
+//!
+//! Both backends run the same SQL text (`$N` placeholders, `ON CONFLICT`, `RETURNING`);
+//! [`dispatch!`] expands one body per backend so no query is written twice. Migrations
+//! are per backend under `migrations/`.
+
+mod backend;
+mod error;
+mod ledger;
+mod read;
+mod write;
+
+pub use error::StoreError;
+pub use ledger::{RunStats, SyncRunRow};
+pub use read::{ListingFilter, StoredListing};
+pub use write::ApplyStats;
+
+use backend::{PgBackend, SqliteBackend};
+
+/// The catalogue database.
+#[derive(Clone)]
+pub enum Store {
+    Sqlite(SqliteBackend),
+    Postgres(PgBackend),
+}
+
+/// Runs `$body` with `$pool` bound to the backend's pool (the writer for SQLite when
+/// `write` is given, the read pool otherwise) and `$db` naming the sqlx database type.
+macro_rules! dispatch {
+    ($store:expr, $db:ident, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite(b) => {
+                #[allow(dead_code)]
+                type $db = sqlx::Sqlite;
+                let $pool = &b.read;
+                $body
+            }
+            $crate::store::Store::Postgres(b) => {
+                #[allow(dead_code)]
+                type $db = sqlx::Postgres;
+                let $pool = &b.pool;
+                $body
+            }
+        }
+    };
+    (write $store:expr, $db:ident, $pool:ident => $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite(b) => {
+                #[allow(dead_code)]
+                type $db = sqlx::Sqlite;
+                let $pool = &b.write;
+                $body
+            }
+            $crate::store::Store::Postgres(b) => {
+                #[allow(dead_code)]
+                type $db = sqlx::Postgres;
+                let $pool = &b.pool;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use dispatch;
+
+impl Store {
+    /// Opens the database at `url` (`sqlite://PATH` or `postgres://…`), creating an SQLite
+    /// file if missing, and applies pending migrations.
+    pub async fn connect(url: &str) -> Result<Self, StoreError> {
+        let store = if url.starts_with("sqlite:") {
+            Self::Sqlite(SqliteBackend::open(url).await?)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Self::Postgres(PgBackend::open(url).await?)
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_owned()));
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn migrate(&self) -> Result<(), StoreError> {
+        match self {
+            Self::Sqlite(b) => sqlx::migrate!("migrations/sqlite").run(&b.write).await?,
+            Self::Postgres(b) => sqlx::migrate!("migrations/postgres").run(&b.pool).await?,
+        }
+        Ok(())
+    }
+
+    /// `sqlite` or `postgres`.
+    pub fn backend_name(&self) -> &'static str {
+        match self {
+            Self::Sqlite(_) => "sqlite",
+            Self::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Closes every connection (waits for them to be returned).
+    pub async fn close(&self) {
+        match self {
+            Self::Sqlite(b) => {
+                b.write.close().await;
+                b.read.close().await;
+            }
+            Self::Postgres(b) => b.pool.close().await,
+        }
+    }
+}

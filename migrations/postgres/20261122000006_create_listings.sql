@@ -1,0 +1,38 @@
+-- A course as one source lists it. Never deleted: withdrawn when a complete run missed it.
+CREATE TABLE listings (
+    id                  TEXT PRIMARY KEY,
+    source_id           TEXT NOT NULL REFERENCES sources(id),
+    external_id         TEXT NOT NULL,
+    course_id           TEXT NOT NULL REFERENCES courses(id),
+    status              TEXT NOT NULL,
+    url                 TEXT,
+    title               TEXT NOT NULL,
+    titles              JSONB NOT NULL,
+    short_description   TEXT,
+    description_html    TEXT,
+    description_text    TEXT,
+    institutions        JSONB NOT NULL,
+    instructors         JSONB NOT NULL,
+    languages           JSONB NOT NULL,
+    subjects            JSONB NOT NULL,
+    level               TEXT,
+    image_url           TEXT,
+    video_url           TEXT,
+    effort_text         TEXT,
+    hours_per_week_min  DOUBLE PRECISION,
+    hours_per_week_max  DOUBLE PRECISION,
+    total_hours         DOUBLE PRECISION,
+    duration_weeks      DOUBLE PRECISION,
+    access              TEXT,
+    certificate         BOOLEAN,
+    enrollment_count    BIGINT,
+    same_as             JSONB NOT NULL,
+    content_hash        TEXT NOT NULL,
+    first_seen_at TIMESTAMPTZ NOT NULL,
+    last_seen_at TIMESTAMPTZ NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL,
+    withdrawn_at TIMESTAMPTZ,
+    UNIQUE (source_id, external_id)
+);
+CREATE INDEX listings_course ON listings (course_id, id);
+CREATE INDEX listings_source_status ON listings (source_id, status);

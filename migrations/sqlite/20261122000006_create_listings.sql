@@ -1,0 +1,38 @@
+-- A course as one source lists it. Never deleted: withdrawn when a complete run missed it.
+CREATE TABLE listings (
+    id                  TEXT PRIMARY KEY,
+    source_id           TEXT NOT NULL REFERENCES sources(id),
+    external_id         TEXT NOT NULL,
+    course_id           TEXT NOT NULL REFERENCES courses(id),
+    status              TEXT NOT NULL,
+    url                 TEXT,
+    title               TEXT NOT NULL,
+    titles              TEXT NOT NULL,
+    short_description   TEXT,
+    description_html    TEXT,
+    description_text    TEXT,
+    institutions        TEXT NOT NULL,
+    instructors         TEXT NOT NULL,
+    languages           TEXT NOT NULL,
+    subjects            TEXT NOT NULL,
+    level               TEXT,
+    image_url           TEXT,
+    video_url           TEXT,
+    effort_text         TEXT,
+    hours_per_week_min  REAL,
+    hours_per_week_max  REAL,
+    total_hours         REAL,
+    duration_weeks      REAL,
+    access              TEXT,
+    certificate         INTEGER,
+    enrollment_count    INTEGER,
+    same_as             TEXT NOT NULL,
+    content_hash        TEXT NOT NULL,
+    first_seen_at       TEXT NOT NULL,
+    last_seen_at        TEXT NOT NULL,
+    updated_at          TEXT NOT NULL,
+    withdrawn_at        TEXT,
+    UNIQUE (source_id, external_id)
+);
+CREATE INDEX listings_course ON listings (course_id, id);
+CREATE INDEX listings_source_status ON listings (source_id, status);

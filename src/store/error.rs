@@ -1,0 +1,26 @@
+//! Errors of the store layer.
+
+/// A database failure. Any of these fails a sync run; the catalogue is left as it was.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The database URL names no supported backend.
+    #[error("unsupported database URL {0:?}: expected sqlite://PATH or postgres://…")]
+    UnsupportedUrl(String),
+    /// A query failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// Migrations could not be applied.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The run's spooled listings could not be read back while applying them.
+    #[error("reading the run's spooled listings failed: {0}")]
+    Spool(String),
+    /// A stored value could not be read back (a row written by a newer version?).
+    #[error("corrupt row in {table} ({id}): {message}")]
+    Corrupt {
+        table: &'static str,
+        id: String,
+        message: String,
+    },
+}

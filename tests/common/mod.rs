@@ -1,0 +1,4 @@
+//! Shared test helpers: fresh databases on both backends, fixtures, mock platforms.
+#![allow(dead_code)]
+
+pub mod db;
