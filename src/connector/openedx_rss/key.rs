@@ -23,8 +23,8 @@ impl CourseKey {
     }
 }
 
-/// Parses a course key; `None` unless it has exactly three non-empty parts without
-/// whitespace. Keys copied out of URLs arrive percent-encoded (`course-v1%3AMITx%2B…`),
+/// Parses a course key; `None` unless it has exactly three non-empty parts free of
+/// whitespace, control characters, `+` and `/` (the rules of `openedx::key::CourseKey`). Keys copied out of URLs arrive percent-encoded (`course-v1%3AMITx%2B…`),
 /// so the text is decoded first.
 pub(crate) fn parse_course_key(raw: &str) -> Option<CourseKey> {
     let decoded = percent_decode_str(raw.trim()).decode_utf8().ok()?;
@@ -36,7 +36,13 @@ pub(crate) fn parse_course_key(raw: &str) -> Option<CourseKey> {
     let [org, number, run] = parts.as_slice() else {
         return None;
     };
-    let valid = |p: &str| !p.is_empty() && !p.chars().any(char::is_whitespace);
+    // A `+` or `/` inside a part would make `Org+Number` ambiguous between the syntaxes.
+    let valid = |p: &str| {
+        !p.is_empty()
+            && !p
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control() || c == '+' || c == '/')
+    };
     if !(valid(org) && valid(number) && valid(run)) {
         return None;
     }
@@ -99,6 +105,10 @@ mod tests {
             "A/B/C/D",
             "not a key",
             "%FF%FE/x/y",
+            "course-v1:A/x+B+C",
+            "A+x/B/C",
+            "A/B/C\u{7}",
+            "ccx-v1:MITx+6.00x+2T2016+ccx@3",
         ] {
             assert_eq!(parse_course_key(bad), None, "{bad:?}");
         }
@@ -122,7 +132,8 @@ mod tests {
         fn whatever_parses_has_three_clean_parts(raw in "(course-v1:)?\\PC{0,6}[+/]\\PC{0,6}[+/]\\PC{0,6}") {
             if let Some(k) = parse_course_key(&raw) {
                 for part in [&k.org, &k.number, &k.run] {
-                    prop_assert!(!part.is_empty() && !part.chars().any(char::is_whitespace));
+                    prop_assert!(!part.is_empty());
+                    prop_assert!(!part.chars().any(|c| c.is_whitespace() || c == '+' || c == '/'));
                 }
                 prop_assert!(k.key.contains(&k.run));
             }
