@@ -343,8 +343,17 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic_and_listings_always_have_an_identity(
-        body in proptest::collection::vec(any::<u8>(), 0..600),
+        // Byte order marks and a declaration steer the decoder down its other paths.
+        prefix in prop_oneof![
+            Just(&b""[..]),
+            Just(&b"\xEF\xBB\xBF"[..]),
+            Just(&b"\xFF\xFE"[..]),
+            Just(&b"\xFE\xFF"[..]),
+            Just(&b"<?xml version=\"1.0\"?><rss><channel><item>"[..]),
+        ],
+        tail in proptest::collection::vec(any::<u8>(), 0..600),
     ) {
+        let body = [prefix, &tail[..]].concat();
         if let Ok(feed) = parse_feed(&body, &page_url(EDX, None), Tz::UTC) {
             for listing in feed.items.iter().flatten() {
                 prop_assert!(listing.external_id.contains('+'));

@@ -2,6 +2,7 @@
 //! never by prefix, so a feed binding `course:` to another prefix (or as the default
 //! namespace) reads the same. Unknown namespaces and elements are skipped.
 
+use quick_xml::encoding::DecodingReader;
 use quick_xml::events::{BytesRef, BytesStart, Event};
 use quick_xml::name::ResolveResult;
 use quick_xml::{NsReader, XmlVersion};
@@ -77,7 +78,9 @@ impl Ns {
 /// Reads a feed page. An error (with the byte offset) when the XML is not well formed,
 /// ends early, or is not an RSS document with a `<channel>`.
 pub(crate) fn read_feed(body: &[u8]) -> Result<RawFeed, String> {
-    let mut reader = NsReader::from_reader(body);
+    // Transcodes UTF-16 (told by a byte order mark or `<\0?\0`) to UTF-8; anything else must
+    // be UTF-8, as edX serves it. Bytes that are not are an error, never replaced silently.
+    let mut reader = NsReader::from_reader(DecodingReader::new(body));
     // Entities and text are kept exactly; cleaning happens in the mapping.
     reader.config_mut().trim_text(false);
     let mut buf = Vec::new();
@@ -347,5 +350,36 @@ mod tests {
     fn a_document_without_a_channel_is_not_a_feed() {
         assert!(read_feed(b"<html><body>Maintenance</body></html>").is_err());
         assert!(read_feed(b"").is_err());
+    }
+}
+
+#[cfg(test)]
+mod encoding_tests {
+    use super::*;
+
+    #[test]
+    fn a_utf_16_feed_with_a_byte_order_mark_is_decoded() {
+        let text = "<?xml version=\"1.0\" encoding=\"UTF-16\"?><rss><channel><item><title>Caf\u{e9} \u{4e2d}\u{6587}</title></item></channel></rss>";
+        let mut body = vec![0xFF, 0xFE];
+        for unit in text.encode_utf16() {
+            body.extend_from_slice(&unit.to_le_bytes());
+        }
+        let f = read_feed(&body).unwrap();
+        assert_eq!(
+            f.items[0].title.as_deref(),
+            Some("Caf\u{e9} \u{4e2d}\u{6587}")
+        );
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf_8_are_an_error_not_a_panic() {
+        // Latin-1 declarations are not transcoded (edX serves UTF-8): the page fails clearly.
+        let mut body =
+            b"<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?><rss><channel><item><title>Caf"
+                .to_vec();
+        body.push(0xE9);
+        body.extend_from_slice(b"</title></item></channel></rss>");
+        let e = read_feed(&body).unwrap_err();
+        assert!(e.contains("decode"), "{e}");
     }
 }
