@@ -94,7 +94,6 @@ fn recorded_page_1_holds_the_cases_it_is_meant_to() {
 }
 
 #[test]
-#[ignore = "needs normalise::dates::parse_instant to read naive times (normalise branch)"]
 fn naive_beijing_times_are_read_in_the_source_zone() {
     let v = normalised("page_1");
     let listings = v["listings"].as_array().unwrap();

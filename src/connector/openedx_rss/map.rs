@@ -4,8 +4,8 @@
 use chrono_tz::Tz;
 use url::Url;
 
-use super::key::parse_course_key;
 use super::xml::RawItem;
+use crate::connector::openedx::CourseKey;
 use crate::domain::{Access, ListingDraft, Pacing, RawDates, Rejection, RunDraft};
 use crate::normalise::{dates, effort, html, language, text};
 
@@ -26,7 +26,7 @@ pub(crate) fn map_item(item: RawItem, cx: &PageContext<'_>) -> Result<ListingDra
             reason: "missing: an item without a course key has no identity".into(),
         });
     };
-    let Some(key) = parse_course_key(&raw_id) else {
+    let Ok(key) = CourseKey::parse(&raw_id) else {
         return Err(Rejection {
             external_id: Some(raw_id.clone()),
             field: "course:id".into(),
@@ -35,7 +35,8 @@ pub(crate) fn map_item(item: RawItem, cx: &PageContext<'_>) -> Result<ListingDra
             ),
         });
     };
-    let external_id = key.listing_id();
+    let external_id = key.course_id();
+    let run_key = key.to_string();
     let Some(title) = item.title.as_deref().and_then(text::clean_escaped) else {
         return Err(Rejection {
             external_id: Some(external_id),
@@ -79,7 +80,7 @@ pub(crate) fn map_item(item: RawItem, cx: &PageContext<'_>) -> Result<ListingDra
     let raw_start = text::clean_opt(item.start.as_deref());
     let raw_end = text::clean_opt(item.end.as_deref());
     let run = RunDraft {
-        external_run_id: key.key.clone(),
+        external_run_id: run_key.clone(),
         start: raw_start
             .as_deref()
             .and_then(|r| dates::parse_instant(r, cx.tz)),
@@ -134,7 +135,7 @@ pub(crate) fn map_item(item: RawItem, cx: &PageContext<'_>) -> Result<ListingDra
         access: verified.then_some(Access::FreePaidCertificate),
         certificate: verified.then_some(true),
         enrollment_count: None,
-        same_as: vec![key.key],
+        same_as: vec![run_key],
         runs: vec![run],
     })
 }

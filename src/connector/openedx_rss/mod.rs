@@ -2,7 +2,6 @@
 //! paged by `atom:link rel="next"`. Each item is one course run; its `course:id` is parsed
 //! like the LMS key, so the feed and the LMS API of one site give the same listing ids.
 
-mod key;
 mod map;
 mod xml;
 

@@ -22,19 +22,14 @@ impl OpenEdxKey {
         format!("{}+{}", self.org, self.number)
     }
 
-    /// Parses `course-v1:Org+Number+Run` (nothing before or after it).
+    /// Parses `course-v1:Org+Number+Run` (nothing before or after it), by the rules of
+    /// the LMS connector's key parser so both produce the same listing identities.
     pub fn parse(key: &str) -> Option<Self> {
-        let rest = key.strip_prefix("course-v1:")?;
-        let mut parts = rest.split('+');
-        let (org, number, run) = (parts.next()?, parts.next()?, parts.next()?);
-        let ok = |p: &str| !p.is_empty() && !p.chars().any(|c| c.is_whitespace() || c == ':');
-        if parts.next().is_some() || ![org, number, run].into_iter().all(ok) {
-            return None;
-        }
-        Some(Self {
-            org: org.to_owned(),
-            number: number.to_owned(),
-            run: run.to_owned(),
+        let k = crate::connector::openedx::CourseKey::parse(key).ok()?;
+        (k.syntax == crate::connector::openedx::KeySyntax::CourseV1).then_some(Self {
+            org: k.org,
+            number: k.number,
+            run: k.run,
         })
     }
 }

@@ -142,29 +142,26 @@ pub fn run_of(external_run_id: String, page: &CoursePage, tz: Tz) -> RunDraft {
         ..RunDraft::default()
     };
     match page.class_dates.as_deref() {
-        Some(t) if is_any_time(t) => run.pacing = Some(Pacing::SelfPaced),
+        Some(t) if dates::is_any_time(t) => run.pacing = Some(Pacing::SelfPaced),
         Some(t) => {
             let r = dates::parse_range(t, tz);
             (run.start, run.end) = (r.start, r.end);
         }
         // Open enrolment with no class dates at all is a self-paced course too.
-        None if page.enrollment.as_deref().is_some_and(is_any_time) => {
+        None if page.enrollment.as_deref().is_some_and(dates::is_any_time) => {
             run.pacing = Some(Pacing::SelfPaced);
         }
         None => {}
     }
-    if let Some(t) = page.enrollment.as_deref().filter(|t| !is_any_time(t)) {
+    if let Some(t) = page
+        .enrollment
+        .as_deref()
+        .filter(|t| !dates::is_any_time(t))
+    {
         let r = dates::parse_range(t, tz);
         (run.enrollment_start, run.enrollment_end) = (r.start, r.end);
     }
     run
-}
-
-/// `เรียนได้ตลอดเวลา` ("study any time").
-// TODO(lead): switch to `normalise::dates::is_any_time` once the normalise branch with it
-// is merged; this local check only knows the one phrase.
-fn is_any_time(text: &str) -> bool {
-    text.contains("เรียนได้ตลอดเวลา")
 }
 
 /// Effort from `durationHours` (a total) and the page's effort text (kept raw, parsed

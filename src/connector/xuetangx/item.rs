@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde_json::{Map, Value};
@@ -206,7 +206,7 @@ pub fn parse_date(value: &Value, tz: Tz) -> (Option<DateTime<Utc>>, Option<Strin
             let instant = n
                 .as_i64()
                 .or_else(|| n.as_f64().filter(|f| f.is_finite()).map(|f| f as i64))
-                .and_then(from_epoch);
+                .and_then(dates::from_epoch);
             (instant, Some(raw))
         }
         Value::String(s) => {
@@ -215,26 +215,13 @@ pub fn parse_date(value: &Value, tz: Tz) -> (Option<DateTime<Utc>>, Option<Strin
                 return (None, None);
             }
             let instant = if t.bytes().all(|b| b.is_ascii_digit()) {
-                t.parse::<i64>().ok().and_then(from_epoch)
+                t.parse::<i64>().ok().and_then(dates::from_epoch)
             } else {
                 dates::parse_instant(t, tz)
             };
             (instant, Some(s.clone()))
         }
         _ => (None, None),
-    }
-}
-
-/// Epoch seconds, or milliseconds when the number is too large to be seconds (any value
-/// past 5138 CE in seconds is read as milliseconds). Zero is "not set", never 1970.
-fn from_epoch(n: i64) -> Option<DateTime<Utc>> {
-    if n == 0 {
-        return None;
-    }
-    if n.unsigned_abs() >= 100_000_000_000 {
-        Utc.timestamp_millis_opt(n).single()
-    } else {
-        Utc.timestamp_opt(n, 0).single()
     }
 }
 
@@ -322,6 +309,7 @@ fn kind(v: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::TimeZone;
     use serde_json::json;
 
     fn base() -> Url {
