@@ -61,7 +61,7 @@ pub fn parse_instant(raw: &str, tz: Tz) -> Option<DateTime<Utc>> {
             .contains(&fixed.year())
             .then(|| fixed.with_timezone(&Utc));
     }
-    parse_naive(&t).and_then(|naive| resolve_local(naive, tz))
+    parse_naive(&t).and_then(|(naive, _)| resolve_local(naive, tz))
 }
 
 /// An epoch number (a JSON number or a digit string) to an instant: seconds, or
@@ -141,8 +141,17 @@ fn parse_naive_iso(t: &str) -> Option<NaiveDateTime> {
         .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
 }
 
-/// Every form without an offset, as a calendar value to be read in the source's zone.
-fn parse_naive(t: &str) -> Option<NaiveDateTime> {
+/// How much of a moment the text wrote down: a time of day, a whole day or a whole month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Precision {
+    Time,
+    Day,
+    Month,
+}
+
+/// Every form without an offset, as a calendar value to be read in the source's zone, with
+/// how precisely it was written.
+fn parse_naive(t: &str) -> Option<(NaiveDateTime, Precision)> {
     const DATES: &[&str] = &[
         "%Y-%m-%d",
         "%Y/%m/%d",
@@ -152,14 +161,15 @@ fn parse_naive(t: &str) -> Option<NaiveDateTime> {
         "%B %d %Y",
     ];
     parse_naive_iso(t)
+        .map(|at| (at, Precision::Time))
         .or_else(|| {
             DATES
                 .iter()
                 .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
-                .map(|d| d.and_time(chrono::NaiveTime::MIN))
+                .map(|d| (d.and_time(chrono::NaiveTime::MIN), Precision::Day))
         })
-        .or_else(|| year_month(t))
-        .or_else(|| thai::parse_date(t))
+        .or_else(|| year_month(t).map(|at| (at, Precision::Month)))
+        .or_else(|| thai::parse_written(t))
         .or_else(|| chinese::parse_date(t))
 }
 

@@ -234,6 +234,41 @@ fn buddhist_era_prefix_before_year_is_read() {
 }
 
 #[test]
+fn two_digit_thai_year_is_buddhist_era_2500s() {
+    let expected = Some(local(Bangkok, 2024, 12, 1, 0, 0, 0));
+    assert_eq!(parse_instant("1 ธ.ค. 67", Bangkok), expected);
+    assert_eq!(parse_instant("1 ธันวาคม 67", Bangkok), expected);
+    assert_eq!(parse_instant("๑ ธ.ค. ๖๗", Bangkok), expected);
+    assert_eq!(parse_instant("1 ธ.ค. พ.ศ. 67", Bangkok), expected);
+    assert_eq!(
+        parse_instant("1 ม.ค. 05", Bangkok),
+        Some(local(Bangkok, 1962, 1, 1, 0, 0, 0))
+    );
+}
+
+#[test]
+fn two_digit_year_without_a_thai_month_is_none() {
+    assert_eq!(parse_instant("1 Dec 67", Bangkok), None);
+    assert_eq!(parse_instant("1 December 67", Bangkok), None);
+    assert_eq!(parse_instant("67-12-01", Bangkok), None);
+    assert_eq!(
+        parse_instant("1 ธ.ค. ค.ศ. 24", Bangkok),
+        None,
+        "no century guess"
+    );
+}
+
+#[test]
+fn two_digit_thai_years_are_read_in_ranges() {
+    let r = parse_range("1 ธ.ค. 67 - 28 ก.พ. 68", Bangkok);
+    assert_eq!(r.start, Some(local(Bangkok, 2024, 12, 1, 0, 0, 0)));
+    assert_eq!(r.end, Some(local(Bangkok, 2025, 2, 28, 0, 0, 0)));
+    let r = parse_range("๑ ธ.ค. ๖๗ ถึง ๒๘ ก.พ. ๒๕๖๘", Bangkok);
+    assert_eq!(r.start, Some(local(Bangkok, 2024, 12, 1, 0, 0, 0)));
+    assert_eq!(r.end, Some(local(Bangkok, 2025, 2, 28, 0, 0, 0)));
+}
+
+#[test]
 fn thai_date_with_time_is_read_in_source_timezone() {
     assert_eq!(
         parse_instant("1 ม.ค. 2567 เวลา 09:30 น.", Bangkok),
@@ -419,8 +454,8 @@ fn messy_text() -> impl Strategy<Value = String> {
 
 const THAI_DIGITS: [char; 10] = ['๐', '๑', '๒', '๓', '๔', '๕', '๖', '๗', '๘', '๙'];
 
-fn thai_number(n: i64) -> String {
-    n.to_string()
+fn to_thai_digits(ascii: &str) -> String {
+    ascii
         .chars()
         .map(|c| {
             c.to_digit(10)
@@ -428,6 +463,23 @@ fn thai_number(n: i64) -> String {
                 .unwrap_or(c)
         })
         .collect()
+}
+
+/// A real date and whether to write its Buddhist-era year with two digits; two-digit
+/// years only exist for 2500–2599 BE, i.e. 1957–2056 CE.
+fn date_and_year_form() -> impl Strategy<Value = (NaiveDate, bool)> {
+    any::<bool>()
+        .prop_flat_map(|two_digits| {
+            let years = if two_digits {
+                1957i32..=2056
+            } else {
+                1901..=2199
+            };
+            (years, 1u32..=12, 1u32..=31, Just(two_digits))
+        })
+        .prop_filter_map("a real date", |(y, m, d, two_digits)| {
+            NaiveDate::from_ymd_opt(y, m, d).map(|date| (date, two_digits))
+        })
 }
 
 proptest! {
@@ -456,8 +508,7 @@ proptest! {
 
     #[test]
     fn buddhist_era_text_round_trips_to_the_same_date(
-        date in (1901i32..=2199, 1u32..=12, 1u32..=31)
-            .prop_filter_map("a real date", |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d)),
+        (date, two_digits) in date_and_year_form(),
         abbreviated in any::<bool>(),
         keep_dots in any::<bool>(),
         thai_digits in any::<bool>(),
@@ -470,11 +521,16 @@ proptest! {
         } else {
             thai::MONTHS_FULL[index].to_owned()
         };
-        let number = |n: i64| if thai_digits { thai_number(n) } else { n.to_string() };
-        let year = number(i64::from(date.year()) + 543);
+        let digits = |ascii: String| if thai_digits { to_thai_digits(&ascii) } else { ascii };
+        let be_year = date.year() + 543;
+        let year = if two_digits {
+            digits(format!("{:02}", be_year % 100))
+        } else {
+            digits(be_year.to_string())
+        };
         let text = format!(
             "{} {} {}{}",
-            number(i64::from(date.day())),
+            digits(date.day().to_string()),
             month,
             if era_prefix { "พ.ศ. " } else { "" },
             year
