@@ -2,8 +2,8 @@
 //! ISO 8601 / RFC 3339, naive times in the source's zone, RFC 2822, epochs, Thai and Chinese text.
 
 use chrono::{
-    DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeDelta, TimeZone,
-    Utc,
+    DateTime, Datelike, FixedOffset, LocalResult, Months, NaiveDate, NaiveDateTime, NaiveTime,
+    TimeDelta, TimeZone, Utc,
 };
 use chrono_tz::Tz;
 
@@ -47,6 +47,25 @@ const NULL_LIKE: &[&str] = &[
 /// unparseable text and for years outside 1900–2200 (the caller keeps the raw text);
 /// never a made-up date.
 pub fn parse_instant(raw: &str, tz: Tz) -> Option<DateTime<Utc>> {
+    parse_as(raw, tz, Side::Start)
+}
+
+/// Parses a date that ends a period (`end`, `enrollment_end`), like [`parse_instant`]
+/// except that a value written without a time of day covers the whole of it: a date is the
+/// last second of that day in `tz` (23:59:59 local), `YYYY-MM` or `2024年9月` the last
+/// second of that month. Values with a time, an offset or an epoch are kept as written.
+pub fn parse_end_instant(raw: &str, tz: Tz) -> Option<DateTime<Utc>> {
+    parse_as(raw, tz, Side::End)
+}
+
+/// Which end of a period a value is read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Start,
+    End,
+}
+
+fn parse_as(raw: &str, tz: Tz, side: Side) -> Option<DateTime<Utc>> {
     let cleaned = text::clean(raw)?;
     let t = text::ascii_digits(&cleaned);
     if NULL_LIKE.iter().any(|n| t.eq_ignore_ascii_case(n)) {
@@ -61,7 +80,11 @@ pub fn parse_instant(raw: &str, tz: Tz) -> Option<DateTime<Utc>> {
             .contains(&fixed.year())
             .then(|| fixed.with_timezone(&Utc));
     }
-    parse_naive(&t).and_then(|(naive, _)| resolve_local(naive, tz))
+    let (naive, precision) = parse_naive(&t)?;
+    match side {
+        Side::Start => resolve_local(naive, tz),
+        Side::End => resolve_end(naive, precision, tz),
+    }
 }
 
 /// An epoch number (a JSON number or a digit string) to an instant: seconds, or
@@ -166,7 +189,7 @@ fn parse_naive(t: &str) -> Option<(NaiveDateTime, Precision)> {
             DATES
                 .iter()
                 .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
-                .map(|d| (d.and_time(chrono::NaiveTime::MIN), Precision::Day))
+                .map(|d| (d.and_time(NaiveTime::MIN), Precision::Day))
         })
         .or_else(|| year_month(t).map(|at| (at, Precision::Month)))
         .or_else(|| thai::parse_written(t))
@@ -181,8 +204,7 @@ fn year_month(t: &str) -> Option<NaiveDateTime> {
     if !digits(y, &[4]) || !digits(m, &[1, 2]) {
         return None;
     }
-    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1)
-        .map(|d| d.and_time(chrono::NaiveTime::MIN))
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1).map(|d| d.and_time(NaiveTime::MIN))
 }
 
 /// Reads a calendar value in `tz`. In a DST overlap the earlier instant wins; in a DST gap
@@ -191,6 +213,30 @@ fn resolve_local(naive: NaiveDateTime, tz: Tz) -> Option<DateTime<Utc>> {
     if !YEARS.contains(&naive.year()) {
         return None;
     }
+    local_to_utc(naive, tz)
+}
+
+/// Reads the end of a period in `tz`: as written when it has a time of day, else one second
+/// before the next day (or month) begins. That is 23:59:59 local on an ordinary day, and
+/// still the day's true last second when its midnight falls in a DST change (a repeated
+/// 23:xx hour is covered twice, a skipped 00:xx hour not at all).
+fn resolve_end(naive: NaiveDateTime, precision: Precision, tz: Tz) -> Option<DateTime<Utc>> {
+    if !YEARS.contains(&naive.year()) {
+        return None;
+    }
+    let next = match precision {
+        Precision::Time => return local_to_utc(naive, tz),
+        Precision::Day => naive.date().succ_opt()?,
+        Precision::Month => naive
+            .date()
+            .with_day(1)?
+            .checked_add_months(Months::new(1))?,
+    };
+    local_to_utc(next.and_time(NaiveTime::MIN), tz)?.checked_sub_signed(TimeDelta::seconds(1))
+}
+
+/// A wall-clock value in `tz` to UTC, with the DST rules of [`resolve_local`].
+fn local_to_utc(naive: NaiveDateTime, tz: Tz) -> Option<DateTime<Utc>> {
     let local = match tz.from_local_datetime(&naive) {
         LocalResult::Single(d) | LocalResult::Ambiguous(d, _) => Some(d),
         LocalResult::None => naive

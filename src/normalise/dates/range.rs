@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use super::parse_instant;
+use super::{parse_end_instant, parse_instant};
 use crate::normalise::text;
 
 /// A parsed range; either end may be absent (open-ended or unparseable).
@@ -37,7 +37,9 @@ const STRONG_SEPARATORS: &[&str] = &[
 /// Parses a date range in text: `1 ม.ค. 2567 - 31 มี.ค. 2567`, `15 มิถุนายน 2568 – 30
 /// กันยายน 2568`, `… ถึง …`, `ตั้งแต่ 1 ม.ค. 2567` (start only), `2024年9月1日至2024年12月31日`,
 /// `เรียนได้ตลอดเวลา` (no dates). A single date is a start. An end written without its
-/// year (`1 - 31 ม.ค. 2567`) leaves the start absent rather than guessing it.
+/// year (`1 - 31 ม.ค. 2567`) leaves the start absent rather than guessing it. Starts are
+/// read by [`parse_instant`], ends by [`parse_end_instant`]: a date-only end is the last
+/// second of its day, so a class is not over before its last day is.
 pub fn parse_range(raw: &str, tz: Tz) -> DateRange {
     let Some(cleaned) = text::clean(raw) else {
         return DateRange::default();
@@ -68,7 +70,7 @@ pub fn parse_range(raw: &str, tz: Tz) -> DateRange {
     }
     let parsed: Vec<_> = splits
         .iter()
-        .map(|(l, r, strong)| (parse_instant(l, tz), parse_instant(r, tz), *strong))
+        .map(|(l, r, strong)| (parse_instant(l, tz), parse_end_instant(r, tz), *strong))
         .collect();
     if let Some((s, e, _)) = parsed.iter().find(|(s, e, _)| s.is_some() && e.is_some()) {
         return DateRange { start: *s, end: *e };
