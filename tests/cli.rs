@@ -161,7 +161,7 @@ fn demo_syncs_every_style_and_export_has_the_final_shape() {
     let stdout = text(&out.stdout);
     let rows: Vec<Vec<String>> = stdout
         .lines()
-        .filter(|l| l.contains(" demo-"))
+        .filter(|l| l.starts_with('│') && l.contains(" demo-"))
         .map(|l| {
             l.split('┆')
                 .map(|c| {
