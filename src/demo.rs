@@ -30,12 +30,20 @@ fn fixtures_dir(given: Option<PathBuf>) -> Result<PathBuf, CliError> {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures"),
     ]);
     for c in candidates {
-        if c.join("openedx/demo").is_dir() {
+        if [
+            "openedx/demo",
+            "openedx_rss/demo",
+            "xuetangx/demo",
+            "thaimooc/pages",
+        ]
+        .iter()
+        .all(|d| c.join(d).is_dir())
+        {
             return Ok(c);
         }
     }
     Err(CliError::Usage(
-        "cannot find the fixtures directory (with openedx/demo/); pass --fixtures DIR".into(),
+        "cannot find the fixtures directory (with openedx/demo, openedx_rss/demo, xuetangx/demo, thaimooc/pages); pass --fixtures DIR".into(),
     ))
 }
 
@@ -71,14 +79,82 @@ async fn openedx_page(State(r): State<Recorded>, Query(q): Query<PageQuery>) -> 
     )
 }
 
-/// Binds a loopback port and serves `router(state)` on it; returns the base URL.
-async fn serve<F>(dir: PathBuf, router: F) -> Result<String, CliError>
+async fn rss_page(State(r): State<Recorded>, Query(q): Query<PageQuery>) -> Response {
+    r.file(
+        &format!("page-{}.xml", q.page.unwrap_or(1)),
+        "application/rss+xml",
+    )
+}
+
+/// The XuetangX-style session: `GET /` sets the CSRF cookie.
+const DEMO_CSRF: &str = "demo-token";
+
+async fn xuetangx_home() -> Response {
+    (
+        [(header::SET_COOKIE, format!("csrftoken={DEMO_CSRF}; Path=/"))],
+        "<html><body>XuetangX-style demo</body></html>",
+    )
+        .into_response()
+}
+
+/// Like the real platform, refuses API calls without the session headers.
+async fn xuetangx_products(
+    State(r): State<Recorded>,
+    Query(q): Query<PageQuery>,
+    headers: axum::http::HeaderMap,
+) -> Response {
+    let has =
+        |name: &str, value: &str| headers.get(name).and_then(|v| v.to_str().ok()) == Some(value);
+    if !has("xtbz", "xt") || !has("x-csrftoken", DEMO_CSRF) {
+        return (StatusCode::FORBIDDEN, "CSRF verification failed").into_response();
+    }
+    r.file(
+        &format!("page_{}.json", q.page.unwrap_or(1)),
+        "application/json",
+    )
+}
+
+async fn thaimooc_api(
+    State(r): State<Recorded>,
+    axum::extract::Path(what): axum::extract::Path<String>,
+) -> Response {
+    match what.as_str() {
+        "courses" | "institutions" | "instructors" => {
+            r.file(&format!("{what}.json"), "application/json")
+        }
+        _ => (StatusCode::NOT_FOUND, "no such endpoint").into_response(),
+    }
+}
+
+async fn thaimooc_page(
+    State(r): State<Recorded>,
+    axum::extract::Path(code): axum::extract::Path<String>,
+) -> Response {
+    // Course codes are plain tokens; anything else cannot name a recorded page.
+    if code.is_empty()
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return (StatusCode::NOT_FOUND, "not recorded").into_response();
+    }
+    r.file(&format!("pages/{code}.html"), "text/html; charset=utf-8")
+}
+
+/// Binds `preferred_port` on loopback (so URLs, and so content hashes, stay the same from
+/// one demo run to the next), or any free port if it is taken; serves `router(state)` on
+/// it and returns the base URL.
+async fn serve<F>(dir: PathBuf, preferred_port: u16, router: F) -> Result<String, CliError>
 where
     F: FnOnce(Recorded) -> axum::Router,
 {
-    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
-        .await
-        .map_err(|e| CliError::Failed(format!("cannot bind a loopback port: {e}")))?;
+    let bind = |port| tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], port)));
+    let listener = match bind(preferred_port).await {
+        Ok(l) => l,
+        Err(_) => bind(0)
+            .await
+            .map_err(|e| CliError::Failed(format!("cannot bind a loopback port: {e}")))?,
+    };
     let addr = listener
         .local_addr()
         .map_err(|e| CliError::Failed(e.to_string()))?;
@@ -96,7 +172,7 @@ where
 /// Starts the recorded platforms; returns their sources.
 pub async fn start_platforms(fixtures: &Path) -> Result<Vec<SourceConfig>, CliError> {
     let mut sources = Vec::new();
-    let edx = serve(fixtures.join("openedx/demo"), |r| {
+    let edx = serve(fixtures.join("openedx/demo"), 18801, |r| {
         axum::Router::new()
             .route("/api/courses/v1/courses/", axum::routing::get(openedx_page))
             .with_state(r)
@@ -106,6 +182,53 @@ pub async fn start_platforms(fixtures: &Path) -> Result<Vec<SourceConfig>, CliEr
         "demo-edx",
         &format!(
             "style = \"openedx\"\nname = \"Demo edX-style platform (recorded)\"\nbase_url = \"{edx}\"\nrequests_per_minute = 6000\npage_size = 10\n"
+        ),
+    )?);
+
+    let rss = serve(fixtures.join("openedx_rss/demo"), 18802, |r| {
+        axum::Router::new()
+            .route(
+                "/api/v2/report/course-feed/rss",
+                axum::routing::get(rss_page),
+            )
+            .with_state(r)
+    })
+    .await?;
+    sources.push(demo_source(
+        "demo-edx-rss",
+        &format!(
+            "style = \"openedx_rss\"\nname = \"Demo edX course feed (recorded)\"\nbase_url = \"{rss}\"\ntimezone = \"America/New_York\"\nrequests_per_minute = 6000\n"
+        ),
+    )?);
+
+    let xt = serve(fixtures.join("xuetangx/demo"), 18803, |r| {
+        axum::Router::new()
+            .route("/", axum::routing::get(xuetangx_home))
+            .route(
+                "/api/v1/lms/get_product_list/",
+                axum::routing::post(xuetangx_products),
+            )
+            .with_state(r)
+    })
+    .await?;
+    sources.push(demo_source(
+        "demo-xuetangx",
+        &format!(
+            "style = \"xuetangx\"\nname = \"Demo XuetangX-style platform (recorded)\"\nbase_url = \"{xt}\"\ntimezone = \"Asia/Shanghai\"\nrequests_per_minute = 6000\n"
+        ),
+    )?);
+
+    let th = serve(fixtures.join("thaimooc"), 18804, |r| {
+        axum::Router::new()
+            .route("/api/{what}", axum::routing::get(thaimooc_api))
+            .route("/courses/{code}", axum::routing::get(thaimooc_page))
+            .with_state(r)
+    })
+    .await?;
+    sources.push(demo_source(
+        "demo-thaimooc",
+        &format!(
+            "style = \"thaimooc\"\nname = \"Demo Thai MOOC-style platform (recorded)\"\nbase_url = \"{th}\"\ntimezone = \"Asia/Bangkok\"\nrequests_per_minute = 6000\n"
         ),
     )?);
     Ok(sources)

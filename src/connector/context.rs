@@ -52,6 +52,7 @@ pub struct RunContext<'a> {
     pages: u32,
     listings: u64,
     rejected: u64,
+    items: Option<u64>,
 }
 
 impl<'a> RunContext<'a> {
@@ -68,6 +69,7 @@ impl<'a> RunContext<'a> {
             pages: 0,
             listings: 0,
             rejected: 0,
+            items: None,
         }
     }
 
@@ -137,8 +139,15 @@ impl<'a> RunContext<'a> {
         self.pages
     }
 
-    /// Records (listing drafts and rejections) seen so far.
+    /// Tells how many platform records a page held, for styles that merge several records
+    /// (run items of one course) into one draft before emitting it.
+    pub fn count_items(&mut self, n: u64) {
+        *self.items.get_or_insert(0) += n;
+    }
+
+    /// Platform records seen so far: as counted with [`RunContext::count_items`], else the
+    /// listing drafts and rejections emitted.
     pub fn records(&self) -> u64 {
-        self.listings + self.rejected
+        self.items.unwrap_or(self.listings + self.rejected)
     }
 }

@@ -71,6 +71,7 @@ impl OpenEdx {
                 });
             }
             seen += parsed.records;
+            cx.count_items(parsed.records);
             announced = parsed.count.or(announced);
             for item in parsed.items {
                 match item {

@@ -141,6 +141,7 @@ impl Xuetangx {
                     })?;
             }
             seen += page.items as u64;
+            cx.count_items(page.items as u64);
             count = page.count.or(count);
             tracing::debug!(page = n, items = page.items, ?count, "Catalogue page read.");
             for rejection in page.rejections {
