@@ -47,9 +47,9 @@ pub(crate) fn map_item(item: RawItem, cx: &PageContext<'_>) -> Result<ListingDra
 
     let description = item.description.as_deref().and_then(|d| {
         if looks_like_html(d) {
-            html::sanitise(d)
+            html::sanitise_with_base(d, cx.page_url)
         } else {
-            html::sanitise(&plain_text_to_html(d))
+            html::sanitise_with_base(&plain_text_to_html(d), cx.page_url)
         }
     });
     let short_description = item
@@ -86,7 +86,7 @@ pub(crate) fn map_item(item: RawItem, cx: &PageContext<'_>) -> Result<ListingDra
             .and_then(|r| dates::parse_instant(r, cx.tz)),
         end: raw_end
             .as_deref()
-            .and_then(|r| dates::parse_instant(r, cx.tz)),
+            .and_then(|r| dates::parse_end_instant(r, cx.tz)),
         raw_dates: RawDates {
             start: raw_start,
             end: raw_end,

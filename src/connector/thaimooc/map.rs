@@ -89,7 +89,10 @@ pub fn to_listing(
         push_unique(&mut languages, tag);
     }
 
-    let description = course.description.as_deref().and_then(html::sanitise);
+    let description = course
+        .description
+        .as_deref()
+        .and_then(|d| html::sanitise_with_base(d, cx.base_url));
     let key = course.course_url.as_deref().and_then(openedx_key_in);
     let same_as = key
         .as_ref()
