@@ -446,6 +446,20 @@ mod tests {
     }
 
     #[test]
+    fn archive_runs_defaults_to_three_and_zero_is_refused() {
+        let base = "style = \"openedx\"\nbase_url = \"https://x.org\"\n";
+        assert_eq!(parse(base).unwrap().archive_runs, DEFAULT_ARCHIVE_RUNS);
+        assert_eq!(
+            parse(&format!("{base}archive_runs = 7\n"))
+                .unwrap()
+                .archive_runs,
+            7
+        );
+        let e = parse(&format!("{base}archive_runs = 0\n")).unwrap_err();
+        assert!(e.to_string().contains("archive_runs"), "{e}");
+    }
+
+    #[test]
     fn unknown_key_names_file_and_key() {
         let e = parse("style = \"openedx\"\nbase_url = \"https://x.org\"\npagesize = 3\n")
             .unwrap_err()
