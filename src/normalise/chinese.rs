@@ -6,6 +6,8 @@ use std::sync::LazyLock;
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use regex::Regex;
 
+use super::dates::Precision;
+
 /// `YYYY年M月[D日|号] [HH:MM[:SS] | HH时/点[MM分]]`, digits already ASCII.
 static CHINESE_DATE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(
@@ -24,9 +26,10 @@ static CHINESE_DATE: LazyLock<Regex> = LazyLock::new(|| {
     .expect("the Chinese date pattern compiles")
 });
 
-/// Reads Chinese date text as a calendar value; without a day it is the first of the
-/// month, without a time it is midnight. The caller applies the time zone.
-pub fn parse_date(text: &str) -> Option<NaiveDateTime> {
+/// Reads Chinese date text as a calendar value and how precisely it was written; without a
+/// day it is the first of the month, without a time it is midnight. The caller applies the
+/// time zone.
+pub fn parse_date(text: &str) -> Option<(NaiveDateTime, Precision)> {
     let caps = CHINESE_DATE.captures(text)?;
     let number = |name: &str, absent: u32| -> Option<u32> {
         caps.name(name)
@@ -39,7 +42,14 @@ pub fn parse_date(text: &str) -> Option<NaiveDateTime> {
         number("minute", 0)?,
         number("second", 0)?,
     )?;
-    Some(date.and_time(time))
+    let precision = if caps.name("hour").is_some() {
+        Precision::Time
+    } else if caps.name("day").is_some() {
+        Precision::Day
+    } else {
+        Precision::Month
+    };
+    Some((date.and_time(time), precision))
 }
 
 #[cfg(test)]
@@ -50,27 +60,43 @@ mod tests {
         NaiveDate::from_ymd_opt(y, m, d).and_then(|d| d.and_hms_opt(h, min, 0))
     }
 
+    fn date_of(text: &str) -> Option<NaiveDateTime> {
+        parse_date(text).map(|(at, _)| at)
+    }
+
+    fn precision_of(text: &str) -> Option<Precision> {
+        parse_date(text).map(|(_, p)| p)
+    }
+
     #[test]
     fn date_with_day_suffix_is_read() {
-        assert_eq!(parse_date("2024年9月1日"), at(2024, 9, 1, 0, 0));
-        assert_eq!(parse_date("2024 年 09 月 01 号"), at(2024, 9, 1, 0, 0));
+        assert_eq!(date_of("2024年9月1日"), at(2024, 9, 1, 0, 0));
+        assert_eq!(date_of("2024 年 09 月 01 号"), at(2024, 9, 1, 0, 0));
     }
 
     #[test]
     fn time_after_the_date_is_read() {
-        assert_eq!(parse_date("2024年9月1日 10:00"), at(2024, 9, 1, 10, 0));
-        assert_eq!(parse_date("2024年9月1日10点30分"), at(2024, 9, 1, 10, 30));
+        assert_eq!(date_of("2024年9月1日 10:00"), at(2024, 9, 1, 10, 0));
+        assert_eq!(date_of("2024年9月1日10点30分"), at(2024, 9, 1, 10, 30));
     }
 
     #[test]
     fn month_only_is_the_first_of_the_month() {
-        assert_eq!(parse_date("2024年9月"), at(2024, 9, 1, 0, 0));
+        assert_eq!(date_of("2024年9月"), at(2024, 9, 1, 0, 0));
+    }
+
+    #[test]
+    fn precision_is_time_day_or_month_as_written() {
+        assert_eq!(precision_of("2024年9月1日 10:00"), Some(Precision::Time));
+        assert_eq!(precision_of("2024年9月1日10点"), Some(Precision::Time));
+        assert_eq!(precision_of("2024年9月1日"), Some(Precision::Day));
+        assert_eq!(precision_of("2024年9月"), Some(Precision::Month));
     }
 
     #[test]
     fn impossible_dates_are_none() {
-        assert_eq!(parse_date("2024年13月1日"), None);
-        assert_eq!(parse_date("2024年2月30日"), None);
-        assert_eq!(parse_date("2024年9月1日 25:00"), None);
+        assert_eq!(date_of("2024年13月1日"), None);
+        assert_eq!(date_of("2024年2月30日"), None);
+        assert_eq!(date_of("2024年9月1日 25:00"), None);
     }
 }

@@ -2,12 +2,15 @@
 //! ISO 8601 / RFC 3339, naive times in the source's zone, RFC 2822, epochs, Thai and Chinese text.
 
 use chrono::{
-    DateTime, Datelike, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, TimeDelta, TimeZone,
-    Utc,
+    DateTime, Datelike, FixedOffset, LocalResult, Months, NaiveDate, NaiveDateTime, NaiveTime,
+    TimeDelta, TimeZone, Utc,
 };
 use chrono_tz::Tz;
 
 use super::{chinese, text, thai};
+
+mod range;
+pub use range::{DateRange, is_any_time, parse_range};
 
 /// Calendar years a course date may fall in; anything else is a typo or a placeholder.
 const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
@@ -44,6 +47,25 @@ const NULL_LIKE: &[&str] = &[
 /// unparseable text and for years outside 1900–2200 (the caller keeps the raw text);
 /// never a made-up date.
 pub fn parse_instant(raw: &str, tz: Tz) -> Option<DateTime<Utc>> {
+    parse_as(raw, tz, Side::Start)
+}
+
+/// Parses a date that ends a period (`end`, `enrollment_end`), like [`parse_instant`]
+/// except that a value written without a time of day covers the whole of it: a date is the
+/// last second of that day in `tz` (23:59:59 local), `YYYY-MM` or `2024年9月` the last
+/// second of that month. Values with a time, an offset or an epoch are kept as written.
+pub fn parse_end_instant(raw: &str, tz: Tz) -> Option<DateTime<Utc>> {
+    parse_as(raw, tz, Side::End)
+}
+
+/// Which end of a period a value is read for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Start,
+    End,
+}
+
+fn parse_as(raw: &str, tz: Tz, side: Side) -> Option<DateTime<Utc>> {
     let cleaned = text::clean(raw)?;
     let t = text::ascii_digits(&cleaned);
     if NULL_LIKE.iter().any(|n| t.eq_ignore_ascii_case(n)) {
@@ -58,7 +80,11 @@ pub fn parse_instant(raw: &str, tz: Tz) -> Option<DateTime<Utc>> {
             .contains(&fixed.year())
             .then(|| fixed.with_timezone(&Utc));
     }
-    parse_naive(&t).and_then(|naive| resolve_local(naive, tz))
+    let (naive, precision) = parse_naive(&t)?;
+    match side {
+        Side::Start => resolve_local(naive, tz),
+        Side::End => resolve_end(naive, precision, tz),
+    }
 }
 
 /// An epoch number (a JSON number or a digit string) to an instant: seconds, or
@@ -138,8 +164,17 @@ fn parse_naive_iso(t: &str) -> Option<NaiveDateTime> {
         .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
 }
 
-/// Every form without an offset, as a calendar value to be read in the source's zone.
-fn parse_naive(t: &str) -> Option<NaiveDateTime> {
+/// How much of a moment the text wrote down: a time of day, a whole day or a whole month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Precision {
+    Time,
+    Day,
+    Month,
+}
+
+/// Every form without an offset, as a calendar value to be read in the source's zone, with
+/// how precisely it was written.
+fn parse_naive(t: &str) -> Option<(NaiveDateTime, Precision)> {
     const DATES: &[&str] = &[
         "%Y-%m-%d",
         "%Y/%m/%d",
@@ -149,14 +184,15 @@ fn parse_naive(t: &str) -> Option<NaiveDateTime> {
         "%B %d %Y",
     ];
     parse_naive_iso(t)
+        .map(|at| (at, Precision::Time))
         .or_else(|| {
             DATES
                 .iter()
                 .find_map(|f| NaiveDate::parse_from_str(t, f).ok())
-                .map(|d| d.and_time(chrono::NaiveTime::MIN))
+                .map(|d| (d.and_time(NaiveTime::MIN), Precision::Day))
         })
-        .or_else(|| year_month(t))
-        .or_else(|| thai::parse_date(t))
+        .or_else(|| year_month(t).map(|at| (at, Precision::Month)))
+        .or_else(|| thai::parse_written(t))
         .or_else(|| chinese::parse_date(t))
 }
 
@@ -168,8 +204,7 @@ fn year_month(t: &str) -> Option<NaiveDateTime> {
     if !digits(y, &[4]) || !digits(m, &[1, 2]) {
         return None;
     }
-    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1)
-        .map(|d| d.and_time(chrono::NaiveTime::MIN))
+    NaiveDate::from_ymd_opt(y.parse().ok()?, m.parse().ok()?, 1).map(|d| d.and_time(NaiveTime::MIN))
 }
 
 /// Reads a calendar value in `tz`. In a DST overlap the earlier instant wins; in a DST gap
@@ -178,6 +213,30 @@ fn resolve_local(naive: NaiveDateTime, tz: Tz) -> Option<DateTime<Utc>> {
     if !YEARS.contains(&naive.year()) {
         return None;
     }
+    local_to_utc(naive, tz)
+}
+
+/// Reads the end of a period in `tz`: as written when it has a time of day, else one second
+/// before the next day (or month) begins. That is 23:59:59 local on an ordinary day, and
+/// still the day's true last second when its midnight falls in a DST change (a repeated
+/// 23:xx hour is covered twice, a skipped 00:xx hour not at all).
+fn resolve_end(naive: NaiveDateTime, precision: Precision, tz: Tz) -> Option<DateTime<Utc>> {
+    if !YEARS.contains(&naive.year()) {
+        return None;
+    }
+    let next = match precision {
+        Precision::Time => return local_to_utc(naive, tz),
+        Precision::Day => naive.date().succ_opt()?,
+        Precision::Month => naive
+            .date()
+            .with_day(1)?
+            .checked_add_months(Months::new(1))?,
+    };
+    local_to_utc(next.and_time(NaiveTime::MIN), tz)?.checked_sub_signed(TimeDelta::seconds(1))
+}
+
+/// A wall-clock value in `tz` to UTC, with the DST rules of [`resolve_local`].
+fn local_to_utc(naive: NaiveDateTime, tz: Tz) -> Option<DateTime<Utc>> {
     let local = match tz.from_local_datetime(&naive) {
         LocalResult::Single(d) | LocalResult::Ambiguous(d, _) => Some(d),
         LocalResult::None => naive
@@ -185,111 +244,6 @@ fn resolve_local(naive: NaiveDateTime, tz: Tz) -> Option<DateTime<Utc>> {
             .and_then(|later| tz.from_local_datetime(&later).earliest()),
     }?;
     Some(local.with_timezone(&Utc))
-}
-
-/// A parsed range; either end may be absent (open-ended or unparseable).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct DateRange {
-    pub start: Option<DateTime<Utc>>,
-    pub end: Option<DateTime<Utc>>,
-}
-
-/// Words that open an open-ended range ("from …"): Thai ตั้งแต่ and เริ่ม, English from/since.
-const OPEN_PREFIXES: &[&str] = &["ตั้งแต่", "เริ่ม", "from ", "since ", "From ", "Since "];
-/// Longer text is prose, not a date range; the cap keeps the split search (quadratic in
-/// the number of separators) cheap on hostile input.
-const MAX_RANGE_LEN: usize = 256;
-/// Separators that always mean "to"; a bare `-` is also tried, but only where both sides
-/// parse, since it also sits inside ISO dates.
-const STRONG_SEPARATORS: &[&str] = &[
-    " - ",
-    "–",
-    "—",
-    "ถึง",
-    "至",
-    "到",
-    "~",
-    "～",
-    " to ",
-    " until ",
-];
-
-/// Parses a date range in text: `1 ม.ค. 2567 - 31 มี.ค. 2567`, `15 มิถุนายน 2568 – 30
-/// กันยายน 2568`, `… ถึง …`, `ตั้งแต่ 1 ม.ค. 2567` (start only), `2024年9月1日至2024年12月31日`,
-/// `เรียนได้ตลอดเวลา` (no dates). A single date is a start. An end written without its
-/// year (`1 - 31 ม.ค. 2567`) leaves the start absent rather than guessing it.
-pub fn parse_range(raw: &str, tz: Tz) -> DateRange {
-    let Some(cleaned) = text::clean(raw) else {
-        return DateRange::default();
-    };
-    if is_any_time(&cleaned) {
-        return DateRange::default();
-    }
-    let body = OPEN_PREFIXES
-        .iter()
-        .find_map(|p| cleaned.strip_prefix(p))
-        .map_or(cleaned.as_str(), str::trim);
-    if let Some(start) = parse_instant(body, tz) {
-        return DateRange {
-            start: Some(start),
-            end: None,
-        };
-    }
-    if body.len() > MAX_RANGE_LEN {
-        return DateRange::default();
-    }
-    let mut splits: Vec<(&str, &str, bool)> = Vec::new();
-    for sep in STRONG_SEPARATORS.iter().chain(std::iter::once(&"-")) {
-        let strong = *sep != "-";
-        for (i, _) in body.match_indices(sep) {
-            let (left, right) = body.split_at(i);
-            splits.push((left, right.get(sep.len()..).unwrap_or(""), strong));
-        }
-    }
-    let parsed: Vec<_> = splits
-        .iter()
-        .map(|(l, r, strong)| (parse_instant(l, tz), parse_instant(r, tz), *strong))
-        .collect();
-    if let Some((s, e, _)) = parsed.iter().find(|(s, e, _)| s.is_some() && e.is_some()) {
-        return DateRange { start: *s, end: *e };
-    }
-    // Only one side readable: keep what the text states, at a real separator only (a bare
-    // `-` inside `2024-03-15 …` would yield a truncated, invented date).
-    let start = parsed
-        .iter()
-        .find_map(|(s, _, strong)| s.filter(|_| *strong));
-    let end = parsed
-        .iter()
-        .find_map(|(_, e, strong)| e.filter(|_| *strong));
-    match (start, end) {
-        (Some(s), _) => DateRange {
-            start: Some(s),
-            end: None,
-        },
-        (None, e) => DateRange {
-            start: None,
-            end: e,
-        },
-    }
-}
-
-/// True when the text says the course can be taken at any time (Thai MOOC's
-/// `เรียนได้ตลอดเวลา`), i.e. it has no dates at all.
-pub fn is_any_time(raw: &str) -> bool {
-    let squeezed: String = raw
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '\u{200B}')
-        .collect::<String>()
-        .to_lowercase();
-    [
-        "เรียนได้ตลอดเวลา",
-        "ตลอดเวลา",
-        "ทุกเวลา",
-        "随到随学",
-        "anytime",
-    ]
-    .iter()
-    .any(|m| squeezed.contains(m))
 }
 
 #[cfg(test)]

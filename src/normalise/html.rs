@@ -4,6 +4,8 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
+use url::Url;
+
 /// A sanitised HTML fragment and its plain text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Sanitised {
@@ -22,8 +24,12 @@ const DROPPED_WITH_CONTENT: &[&str] = &[
     "script", "style", "iframe", "object", "embed", "noscript", "template", "svg", "math",
 ];
 
-/// One configured sanitiser, built once: the builder's sets are static.
-static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
+/// The sanitiser without a base, built once: the builder's sets are static.
+static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(builder);
+
+/// The description sanitiser's rules. A builder with a base is made per call, since
+/// ammonia's builder cannot be cloned; it is a few small sets.
+fn builder() -> ammonia::Builder<'static> {
     let mut builder = ammonia::Builder::empty();
     builder
         .tags(TAGS.iter().copied().collect())
@@ -37,13 +43,32 @@ static SANITISER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
         .link_rel(Some("noopener"))
         .strip_comments(true);
     builder
-});
+}
 
 /// Sanitises `raw`: no script, style, iframe, event-handler attributes, `javascript:` or
 /// `data:` URLs; keeps paragraphs, lists, emphasis, headings, links and images. Returns
 /// `None` when no visible text remains (e.g. `<p></p>`).
+/// Relative URLs are left as written; see [`sanitise_with_base`].
 pub fn sanitise(raw: &str) -> Option<Sanitised> {
-    let html = SANITISER.clean(raw).to_string();
+    finish(SANITISER.clean(raw).to_string())
+}
+
+/// [`sanitise`], with the relative URLs of links and images (`/about`, `img/x.png`,
+/// `//cdn.example.org/x.png`) resolved against `base`, the page the HTML came from, so
+/// they still lead somewhere once served elsewhere. Absolute URLs are checked as by
+/// [`sanitise`]. A base that is not http(s) is not used: relative URLs then stay as
+/// written, rather than becoming `file:` or other non-web links.
+pub fn sanitise_with_base(raw: &str, base: &Url) -> Option<Sanitised> {
+    if !matches!(base.scheme(), "http" | "https") {
+        return sanitise(raw);
+    }
+    let mut builder = builder();
+    builder.url_relative(ammonia::UrlRelative::RewriteWithBase(base.clone()));
+    finish(builder.clean(raw).to_string())
+}
+
+/// The sanitised HTML and its text; `None` when no text is visible.
+fn finish(html: String) -> Option<Sanitised> {
     let text = plain_text(&html)?;
     Some(Sanitised {
         html: html.trim().to_owned(),
@@ -231,6 +256,85 @@ mod tests {
     fn attribute_with_angle_bracket_does_not_leak_into_text() {
         let s = sanitise(r#"<img src="https://e.org/a.png" alt="a > b">caption"#).expect("text");
         assert_eq!(s.text, "caption");
+    }
+
+    fn base() -> Url {
+        Url::parse("https://courses.edx.org/courses/course-v1:MITx+6.00x+2T2024/about")
+            .unwrap_or_else(|e| panic!("test base URL: {e}"))
+    }
+
+    fn html_with_base(raw: &str, base: &Url) -> String {
+        sanitise_with_base(raw, base)
+            .map(|s| s.html)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn relative_links_and_images_are_made_absolute() {
+        let raw = r#"<p><img src="/c4x/MITx/6.00x/asset/logo.png" alt="logo"><a href="/about">About</a> <a href="syllabus?week=1#top">Syllabus</a></p>"#;
+        let s = sanitise_with_base(raw, &base()).expect("text");
+        assert_eq!(
+            s.html,
+            concat!(
+                r#"<p><img src="https://courses.edx.org/c4x/MITx/6.00x/asset/logo.png" alt="logo">"#,
+                r#"<a href="https://courses.edx.org/about" rel="noopener">About</a> "#,
+                r#"<a href="https://courses.edx.org/courses/course-v1:MITx+6.00x+2T2024/syllabus?week=1#top" rel="noopener">Syllabus</a></p>"#
+            )
+        );
+        assert_eq!(s.text, "About Syllabus");
+        assert_eq!(sanitise(raw).map(|s| s.text), Some(s.text));
+    }
+
+    #[test]
+    fn sanitise_without_a_base_keeps_relative_urls_as_written() {
+        let html = html_of(r#"<a href="/about">About</a>"#);
+        assert_eq!(html, r#"<a href="/about" rel="noopener">About</a>"#);
+    }
+
+    #[test]
+    fn protocol_relative_and_absolute_urls_are_kept_safe() {
+        let raw = r#"<img src="//cdn.example.org/i.png" alt="i"><a href="https://other.org/x">x</a><a href="mailto:team@example.org">mail</a>"#;
+        assert_eq!(
+            html_with_base(raw, &base()),
+            concat!(
+                r#"<img src="https://cdn.example.org/i.png" alt="i">"#,
+                r#"<a href="https://other.org/x" rel="noopener">x</a>"#,
+                r#"<a href="mailto:team@example.org" rel="noopener">mail</a>"#
+            )
+        );
+        let http_base = Url::parse("http://mooc.example.ac.th/course/1")
+            .unwrap_or_else(|e| panic!("test base URL: {e}"));
+        assert_eq!(
+            html_with_base(r#"<img src="//cdn.example.org/i.png">x"#, &http_base),
+            r#"<img src="http://cdn.example.org/i.png">x"#
+        );
+    }
+
+    #[test]
+    fn javascript_url_is_still_dropped_with_a_base() {
+        for href in [
+            "javascript:alert(1)",
+            " JaVaScRiPt:alert(1)",
+            "java\tscript:alert(1)",
+            "java&#9;script:alert(1)",
+            "vbscript:msgbox(1)",
+            "data:text/html,<script>alert(1)</script>",
+        ] {
+            let html = html_with_base(&format!(r#"<a href="{href}">x</a>"#), &base());
+            assert_eq!(html, r#"<a rel="noopener">x</a>"#, "{href:?}");
+        }
+        let html = html_with_base(r#"<img src="data:image/png;base64,AAA">y"#, &base());
+        assert_eq!(html, "<img>y");
+    }
+
+    #[test]
+    fn a_base_that_is_not_http_is_not_used() {
+        let file_base =
+            Url::parse("file:///etc/passwd").unwrap_or_else(|e| panic!("test base URL: {e}"));
+        assert_eq!(
+            html_with_base(r#"<a href="/about">About</a>"#, &file_base),
+            r#"<a href="/about" rel="noopener">About</a>"#
+        );
     }
 
     #[test]

@@ -234,6 +234,41 @@ fn buddhist_era_prefix_before_year_is_read() {
 }
 
 #[test]
+fn two_digit_thai_year_is_buddhist_era_2500s() {
+    let expected = Some(local(Bangkok, 2024, 12, 1, 0, 0, 0));
+    assert_eq!(parse_instant("1 ธ.ค. 67", Bangkok), expected);
+    assert_eq!(parse_instant("1 ธันวาคม 67", Bangkok), expected);
+    assert_eq!(parse_instant("๑ ธ.ค. ๖๗", Bangkok), expected);
+    assert_eq!(parse_instant("1 ธ.ค. พ.ศ. 67", Bangkok), expected);
+    assert_eq!(
+        parse_instant("1 ม.ค. 05", Bangkok),
+        Some(local(Bangkok, 1962, 1, 1, 0, 0, 0))
+    );
+}
+
+#[test]
+fn two_digit_year_without_a_thai_month_is_none() {
+    assert_eq!(parse_instant("1 Dec 67", Bangkok), None);
+    assert_eq!(parse_instant("1 December 67", Bangkok), None);
+    assert_eq!(parse_instant("67-12-01", Bangkok), None);
+    assert_eq!(
+        parse_instant("1 ธ.ค. ค.ศ. 24", Bangkok),
+        None,
+        "no century guess"
+    );
+}
+
+#[test]
+fn two_digit_thai_years_are_read_in_ranges() {
+    let r = parse_range("1 ธ.ค. 67 - 28 ก.พ. 68", Bangkok);
+    assert_eq!(r.start, Some(local(Bangkok, 2024, 12, 1, 0, 0, 0)));
+    assert_eq!(r.end, Some(local(Bangkok, 2025, 2, 28, 23, 59, 59)));
+    let r = parse_range("๑ ธ.ค. ๖๗ ถึง ๒๘ ก.พ. ๒๕๖๘", Bangkok);
+    assert_eq!(r.start, Some(local(Bangkok, 2024, 12, 1, 0, 0, 0)));
+    assert_eq!(r.end, Some(local(Bangkok, 2025, 2, 28, 23, 59, 59)));
+}
+
+#[test]
 fn thai_date_with_time_is_read_in_source_timezone() {
     assert_eq!(
         parse_instant("1 ม.ค. 2567 เวลา 09:30 น.", Bangkok),
@@ -270,7 +305,7 @@ fn thai_range_with_hyphen_is_read() {
         parse_range("1 มิ.ย. 2568 - 31 ส.ค. 2568", Bangkok),
         DateRange {
             start: Some(local(Bangkok, 2025, 6, 1, 0, 0, 0)),
-            end: Some(local(Bangkok, 2025, 8, 31, 0, 0, 0)),
+            end: Some(local(Bangkok, 2025, 8, 31, 23, 59, 59)),
         }
     );
 }
@@ -281,7 +316,7 @@ fn thai_range_with_en_dash_is_read() {
         parse_range("15 มิถุนายน 2568 – 30 กันยายน 2568", Bangkok),
         DateRange {
             start: Some(local(Bangkok, 2025, 6, 15, 0, 0, 0)),
-            end: Some(local(Bangkok, 2025, 9, 30, 0, 0, 0)),
+            end: Some(local(Bangkok, 2025, 9, 30, 23, 59, 59)),
         }
     );
 }
@@ -292,7 +327,7 @@ fn thai_range_with_word_to_is_read() {
         parse_range("ตั้งแต่ 1 ม.ค. 2567 ถึง 31 มี.ค. 2567", Bangkok),
         DateRange {
             start: Some(local(Bangkok, 2024, 1, 1, 0, 0, 0)),
-            end: Some(local(Bangkok, 2024, 3, 31, 0, 0, 0)),
+            end: Some(local(Bangkok, 2024, 3, 31, 23, 59, 59)),
         }
     );
 }
@@ -323,14 +358,14 @@ fn iso_range_with_hyphen_is_read() {
         parse_range("2024-09-01 - 2024-12-31", Shanghai),
         DateRange {
             start: Some(utc(2024, 8, 31, 16, 0, 0)),
-            end: Some(utc(2024, 12, 30, 16, 0, 0)),
+            end: Some(utc(2024, 12, 31, 15, 59, 59)),
         }
     );
     assert_eq!(
         parse_range("2024-09-01-2024-12-31", UTC),
         DateRange {
             start: Some(utc(2024, 9, 1, 0, 0, 0)),
-            end: Some(utc(2024, 12, 31, 0, 0, 0)),
+            end: Some(utc(2024, 12, 31, 23, 59, 59)),
         }
     );
 }
@@ -341,7 +376,7 @@ fn chinese_range_is_read() {
         parse_range("2024年9月1日至2024年12月31日", Shanghai),
         DateRange {
             start: Some(utc(2024, 8, 31, 16, 0, 0)),
-            end: Some(utc(2024, 12, 30, 16, 0, 0)),
+            end: Some(utc(2024, 12, 31, 15, 59, 59)),
         }
     );
 }
@@ -361,7 +396,7 @@ fn single_date_in_a_range_field_is_a_start() {
 fn end_without_year_never_invents_a_start() {
     let r = parse_range("1 - 31 ม.ค. 2567", Bangkok);
     assert_eq!(r.start, None);
-    assert_eq!(r.end, Some(local(Bangkok, 2024, 1, 31, 0, 0, 0)));
+    assert_eq!(r.end, Some(local(Bangkok, 2024, 1, 31, 23, 59, 59)));
     let r = parse_range("2024年9月1日至12月31日", Shanghai);
     assert_eq!(r.start, Some(utc(2024, 8, 31, 16, 0, 0)));
     assert_eq!(r.end, None);
@@ -378,6 +413,129 @@ fn empty_and_unparseable_ranges_have_no_dates() {
 #[test]
 fn truncated_iso_prefix_is_not_taken_as_a_start() {
     assert_eq!(parse_range("2024-03-15 junk", UTC), DateRange::default());
+}
+
+#[test]
+fn date_only_range_end_is_the_last_second_of_that_day() {
+    let r = parse_range("15 มิถุนายน 2568 – 30 กันยายน 2568", Bangkok);
+    assert_eq!(r.start, Some(local(Bangkok, 2025, 6, 15, 0, 0, 0)));
+    assert_eq!(r.end, Some(utc(2025, 9, 30, 16, 59, 59)));
+    assert_eq!(
+        parse_end_instant("30 กันยายน 2568", Bangkok),
+        Some(utc(2025, 9, 30, 16, 59, 59))
+    );
+    assert_eq!(
+        parse_end_instant("2025/09/30", UTC),
+        Some(utc(2025, 9, 30, 23, 59, 59))
+    );
+    assert_eq!(
+        parse_end_instant("Sep 30, 2025", UTC),
+        Some(utc(2025, 9, 30, 23, 59, 59))
+    );
+    // XuetangX sends its ends this way already: 1736006399 is 2025-01-04 23:59:59 Beijing.
+    assert_eq!(
+        parse_end_instant("2025-01-04", Shanghai).map(|d| d.timestamp()),
+        Some(1_736_006_399)
+    );
+    assert_eq!(
+        parse_end_instant("2024年12月31日", Shanghai),
+        Some(utc(2024, 12, 31, 15, 59, 59))
+    );
+}
+
+#[test]
+fn month_only_end_is_the_last_second_of_the_month() {
+    assert_eq!(
+        parse_end_instant("2024-02", UTC),
+        Some(utc(2024, 2, 29, 23, 59, 59))
+    );
+    assert_eq!(
+        parse_end_instant("2024-12", Bangkok),
+        Some(local(Bangkok, 2024, 12, 31, 23, 59, 59))
+    );
+    assert_eq!(
+        parse_end_instant("2024年9月", Shanghai),
+        Some(utc(2024, 9, 30, 15, 59, 59))
+    );
+    assert_eq!(
+        parse_range("2024-09 - 2024-12", UTC),
+        DateRange {
+            start: Some(utc(2024, 9, 1, 0, 0, 0)),
+            end: Some(utc(2024, 12, 31, 23, 59, 59)),
+        }
+    );
+}
+
+#[test]
+fn end_with_a_time_is_kept_as_written() {
+    assert_eq!(
+        parse_end_instant("2025-09-30 18:00", Bangkok),
+        Some(local(Bangkok, 2025, 9, 30, 18, 0, 0))
+    );
+    assert_eq!(
+        parse_end_instant("2025-09-30T00:00:00Z", Bangkok),
+        Some(utc(2025, 9, 30, 0, 0, 0))
+    );
+    assert_eq!(
+        parse_end_instant("30 ก.ย. 2568 เวลา 00:00 น.", Bangkok),
+        Some(local(Bangkok, 2025, 9, 30, 0, 0, 0)),
+        "a midnight written out is meant"
+    );
+    assert_eq!(
+        parse_end_instant("2024年12月31日 18:00", Shanghai),
+        Some(utc(2024, 12, 31, 10, 0, 0))
+    );
+    assert_eq!(
+        parse_end_instant("1736006399", Shanghai).map(|d| d.timestamp()),
+        Some(1_736_006_399)
+    );
+    assert_eq!(
+        parse_range("2024-09-01 09:00 - 2024-12-31 18:00", UTC),
+        DateRange {
+            start: Some(utc(2024, 9, 1, 9, 0, 0)),
+            end: Some(utc(2024, 12, 31, 18, 0, 0)),
+        }
+    );
+}
+
+#[test]
+fn starts_stay_at_the_beginning_of_their_period() {
+    assert_eq!(
+        parse_instant("2025-09-30", Bangkok),
+        Some(local(Bangkok, 2025, 9, 30, 0, 0, 0))
+    );
+    assert_eq!(
+        parse_instant("2024-12", UTC),
+        Some(utc(2024, 12, 1, 0, 0, 0))
+    );
+}
+
+#[test]
+fn end_instant_keeps_the_null_and_year_rules() {
+    assert_eq!(parse_end_instant("TBA", Bangkok), None);
+    assert_eq!(parse_end_instant("", Bangkok), None);
+    assert_eq!(parse_end_instant("soon", Bangkok), None);
+    assert_eq!(parse_end_instant("1899-12-31", UTC), None);
+    assert_eq!(
+        parse_end_instant("2200-12-31", UTC),
+        Some(utc(2200, 12, 31, 23, 59, 59)),
+        "the next day being out of range does not matter"
+    );
+}
+
+#[test]
+fn end_of_a_day_whose_midnight_is_a_dst_change_is_its_true_last_second() {
+    let santiago = chrono_tz::America::Santiago;
+    // 6 April 2024: at 24:00 (-03) clocks went back to 23:00 (-04); 23:xx happened twice.
+    assert_eq!(
+        parse_end_instant("2024-04-06", santiago),
+        Some(utc(2024, 4, 7, 3, 59, 59))
+    );
+    // 7 September 2024: at 24:00 (-04) clocks went on to 01:00 (-03) on the 8th.
+    assert_eq!(
+        parse_end_instant("2024-09-07", santiago),
+        Some(utc(2024, 9, 8, 3, 59, 59))
+    );
 }
 
 #[test]
@@ -419,8 +577,8 @@ fn messy_text() -> impl Strategy<Value = String> {
 
 const THAI_DIGITS: [char; 10] = ['๐', '๑', '๒', '๓', '๔', '๕', '๖', '๗', '๘', '๙'];
 
-fn thai_number(n: i64) -> String {
-    n.to_string()
+fn to_thai_digits(ascii: &str) -> String {
+    ascii
         .chars()
         .map(|c| {
             c.to_digit(10)
@@ -428,6 +586,23 @@ fn thai_number(n: i64) -> String {
                 .unwrap_or(c)
         })
         .collect()
+}
+
+/// A real date and whether to write its Buddhist-era year with two digits; two-digit
+/// years only exist for 2500–2599 BE, i.e. 1957–2056 CE.
+fn date_and_year_form() -> impl Strategy<Value = (NaiveDate, bool)> {
+    any::<bool>()
+        .prop_flat_map(|two_digits| {
+            let years = if two_digits {
+                1957i32..=2056
+            } else {
+                1901..=2199
+            };
+            (years, 1u32..=12, 1u32..=31, Just(two_digits))
+        })
+        .prop_filter_map("a real date", |(y, m, d, two_digits)| {
+            NaiveDate::from_ymd_opt(y, m, d).map(|date| (date, two_digits))
+        })
 }
 
 proptest! {
@@ -455,9 +630,31 @@ proptest! {
     }
 
     #[test]
-    fn buddhist_era_text_round_trips_to_the_same_date(
-        date in (1901i32..=2199, 1u32..=12, 1u32..=31)
+    fn a_date_only_end_is_one_second_before_the_next_day_starts(
+        date in (1900i32..=2199, 1u32..=12, 1u32..=31)
             .prop_filter_map("a real date", |(y, m, d)| NaiveDate::from_ymd_opt(y, m, d)),
+        zone in prop_oneof![
+            Just(Bangkok),
+            Just(Shanghai),
+            Just(chrono_tz::America::Santiago),
+            Just(chrono_tz::Europe::Berlin),
+            Just(chrono_tz::America::New_York),
+        ],
+    ) {
+        let next = date.succ_opt().map(|d| d.format("%Y-%m-%d").to_string());
+        let end = parse_end_instant(&date.format("%Y-%m-%d").to_string(), zone);
+        let start = parse_instant(&date.format("%Y-%m-%d").to_string(), zone);
+        let next_start = next.and_then(|n| parse_instant(&n, zone));
+        prop_assert!(end.is_some());
+        prop_assert!(end > start);
+        if let Some(next_start) = next_start {
+            prop_assert_eq!(end.map(|e| e + TimeDelta::seconds(1)), Some(next_start));
+        }
+    }
+
+    #[test]
+    fn buddhist_era_text_round_trips_to_the_same_date(
+        (date, two_digits) in date_and_year_form(),
         abbreviated in any::<bool>(),
         keep_dots in any::<bool>(),
         thai_digits in any::<bool>(),
@@ -470,11 +667,16 @@ proptest! {
         } else {
             thai::MONTHS_FULL[index].to_owned()
         };
-        let number = |n: i64| if thai_digits { thai_number(n) } else { n.to_string() };
-        let year = number(i64::from(date.year()) + 543);
+        let digits = |ascii: String| if thai_digits { to_thai_digits(&ascii) } else { ascii };
+        let be_year = date.year() + 543;
+        let year = if two_digits {
+            digits(format!("{:02}", be_year % 100))
+        } else {
+            digits(be_year.to_string())
+        };
         let text = format!(
             "{} {} {}{}",
-            number(i64::from(date.day())),
+            digits(date.day().to_string()),
             month,
             if era_prefix { "พ.ศ. " } else { "" },
             year
