@@ -139,6 +139,7 @@ pub fn synthetic_source(base: &str) -> SourceConfig {
         timeout: Duration::from_secs(60),
         max_attempts: 3,
         max_body_bytes: 64 * 1024 * 1024,
+        archive_runs: crate::config::DEFAULT_ARCHIVE_RUNS,
         style: StyleConfig::Openedx(OpenEdxOptions {
             page_size: PAGE_SIZE as u32,
             fetch_details: false,

@@ -159,6 +159,9 @@ fn read_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, ConfigError
     })
 }
 
+/// Runs whose pages the raw archive keeps per source when a file does not say.
+pub const DEFAULT_ARCHIVE_RUNS: u32 = 3;
+
 /// The keys every connector file may have, whatever its style.
 const COMMON_KEYS: &[&str] = &[
     "name",
@@ -170,6 +173,7 @@ const COMMON_KEYS: &[&str] = &[
     "timeout_seconds",
     "max_attempts",
     "max_body_bytes",
+    "archive_runs",
 ];
 
 /// The common keys of a connector file as written; the style's own keys are read into
@@ -187,6 +191,7 @@ struct SourceFile {
     timeout_seconds: Option<u64>,
     max_attempts: Option<u32>,
     max_body_bytes: Option<u64>,
+    archive_runs: Option<u32>,
 }
 
 fn yes() -> bool {
@@ -249,6 +254,8 @@ pub struct SourceConfig {
     pub max_attempts: u32,
     /// The largest response body accepted.
     pub max_body_bytes: u64,
+    /// Runs whose fetched pages stay in the raw archive (for replay and conditional GET).
+    pub archive_runs: u32,
     pub style: StyleConfig,
 }
 
@@ -347,6 +354,13 @@ impl SourceConfig {
                 format!("{max_body_bytes}: expected at least 1024"),
             ));
         }
+        let archive_runs = raw.archive_runs.unwrap_or(DEFAULT_ARCHIVE_RUNS);
+        if !(1..=100).contains(&archive_runs) {
+            return Err(bad(
+                "archive_runs",
+                format!("{archive_runs}: expected 1–100"),
+            ));
+        }
         style.validate().map_err(|(key, msg)| bad(key, msg))?;
         let name = raw
             .name
@@ -365,6 +379,7 @@ impl SourceConfig {
             timeout: Duration::from_secs(timeout_secs),
             max_attempts,
             max_body_bytes,
+            archive_runs,
             style,
         })
     }
@@ -428,6 +443,20 @@ mod tests {
                 fetch_details: false
             })
         );
+    }
+
+    #[test]
+    fn archive_runs_defaults_to_three_and_zero_is_refused() {
+        let base = "style = \"openedx\"\nbase_url = \"https://x.org\"\n";
+        assert_eq!(parse(base).unwrap().archive_runs, DEFAULT_ARCHIVE_RUNS);
+        assert_eq!(
+            parse(&format!("{base}archive_runs = 7\n"))
+                .unwrap()
+                .archive_runs,
+            7
+        );
+        let e = parse(&format!("{base}archive_runs = 0\n")).unwrap_err();
+        assert!(e.to_string().contains("archive_runs"), "{e}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod bench;
 mod connectors;
 mod courses;
 mod export;
+mod replay;
 mod sync;
 
 pub(crate) use sync::{exit_code, print_reports, sync_all};
@@ -58,6 +59,8 @@ pub struct Cli {
 pub enum Command {
     /// Run each selected source once (all enabled sources if none named).
     Sync(sync::SyncArgs),
+    /// Re-parse an archived run's pages without fetching and apply them like a sync.
+    Replay(replay::ReplayArgs),
     /// Write the catalogue, one JSON object per course per line.
     Export(export::ExportArgs),
     /// List or show stored courses.
@@ -121,6 +124,7 @@ impl Cli {
         let config = self.app_config()?;
         match self.command {
             Command::Sync(args) => sync::run(&config, args).await,
+            Command::Replay(args) => replay::run(&config, args).await,
             Command::Export(args) => export::run(&config, args).await,
             Command::Courses(cmd) => courses::run(&config, cmd).await,
             Command::Connectors(cmd) => connectors::run(&config, cmd),

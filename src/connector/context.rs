@@ -1,12 +1,16 @@
 //! What a connector style gets during a run: fetching with the loop guard, and the sink.
+//! Pages come live from the platform (and are archived) or, in a replay, from the archive
+//! of an earlier run; a connector cannot tell the two apart.
 
 use std::collections::HashSet;
+use std::sync::Mutex;
 
 use url::Url;
 
 use crate::config::SourceConfig;
 use crate::domain::{ListingDraft, Rejection};
 use crate::fetch::{FetchError, FetchedPage, SourceFetcher};
+use crate::sync::archive::{PageSource, builder_key, request_key};
 
 /// Why a run could not walk the whole catalogue. Any of these fails the run, and a failed
 /// run changes nothing in the catalogue.
@@ -31,6 +35,13 @@ pub enum ConnectorError {
     /// The sink could not record a listing (spool I/O).
     #[error("cannot record listing: {0}")]
     Sink(String),
+    /// The raw page archive could not be written or read back.
+    #[error("page archive: {0}")]
+    Archive(String),
+    /// A replay asked for a request the archived run never made (or made fewer times):
+    /// the connector's requests changed since, so the archive cannot answer them.
+    #[error("replay of run {run_id}: the archive has no response for {request}")]
+    NotArchived { run_id: i64, request: String },
 }
 
 /// Where a run's records go. The sync spools listings to disk until the run completes.
@@ -46,27 +57,43 @@ pub trait RecordSink: Send {
 /// The machinery a connector style runs with.
 pub struct RunContext<'a> {
     pub source: &'a SourceConfig,
-    fetcher: &'a SourceFetcher,
+    from: PageSource<'a>,
     sink: &'a mut dyn RecordSink,
     visited: HashSet<String>,
     pages: u32,
+    revalidated: u32,
     listings: u64,
     rejected: u64,
     items: Option<u64>,
 }
 
 impl<'a> RunContext<'a> {
+    /// A live context that archives nothing (connector tests, dry runs).
     pub fn new(
         source: &'a SourceConfig,
         fetcher: &'a SourceFetcher,
         sink: &'a mut dyn RecordSink,
     ) -> Self {
+        let from = PageSource::Live {
+            fetcher,
+            archive: None,
+        };
+        Self::with_pages(source, from, sink)
+    }
+
+    /// A context whose pages come from `from`: live and archived, or replayed.
+    pub fn with_pages(
+        source: &'a SourceConfig,
+        from: PageSource<'a>,
+        sink: &'a mut dyn RecordSink,
+    ) -> Self {
         Self {
             source,
-            fetcher,
+            from,
             sink,
             visited: HashSet::new(),
             pages: 0,
+            revalidated: 0,
             listings: 0,
             rejected: 0,
             items: None,
@@ -93,10 +120,59 @@ impl<'a> RunContext<'a> {
 
     /// Fetches any page (detail pages: no loop guard).
     pub async fn fetch(&mut self, url: &Url) -> Result<FetchedPage, ConnectorError> {
-        let page = self.fetcher.get(url).await?;
-        self.pages += 1;
-        self.sink.page_fetched(url);
-        Ok(page)
+        let key = request_key("GET", url, None);
+        let page = match &mut self.from {
+            PageSource::Live { fetcher, archive } => {
+                let result = fetcher.get(url).await;
+                if let Some(archive) = archive {
+                    archive.record(&key, &result).await?;
+                }
+                result?
+            }
+            PageSource::Replay(reader) => reader.next(&key).await?,
+        };
+        Ok(self.counted(page, url))
+    }
+
+    /// Fetches a page that rarely changes (course pages) politely: when the archive holds
+    /// this source's page for the URL with an `ETag` or `Last-Modified`, asks the platform
+    /// whether it changed. A 304 hands back the archived body with status **200**, exactly
+    /// as if the page had been fetched (see [`RunContext::revalidated`] for how many were);
+    /// a 200 is the fresh page. Without an archive this is [`RunContext::fetch`].
+    pub async fn fetch_cached(&mut self, url: &Url) -> Result<FetchedPage, ConnectorError> {
+        let key = request_key("GET", url, None);
+        let page = match &mut self.from {
+            PageSource::Live {
+                fetcher,
+                archive: Some(archive),
+            } => match archive.cached(&key).await? {
+                None => {
+                    let result = fetcher.get(url).await;
+                    archive.record(&key, &result).await?;
+                    result?
+                }
+                Some(cached) => {
+                    let (etag, last_modified) = cached.validators();
+                    let result = fetcher.get_conditional(url, etag, last_modified).await;
+                    match result {
+                        Ok(answer) if answer.not_modified() => {
+                            self.revalidated += 1;
+                            archive.record_revalidated(&key, answer, cached).await?
+                        }
+                        other => {
+                            archive.record(&key, &other).await?;
+                            other?
+                        }
+                    }
+                }
+            },
+            PageSource::Live {
+                fetcher,
+                archive: None,
+            } => fetcher.get(url).await?,
+            PageSource::Replay(reader) => reader.next(&key).await?,
+        };
+        Ok(self.counted(page, url))
     }
 
     /// Sends a request the style builds itself (POST bodies, headers); counted as a page.
@@ -104,10 +180,49 @@ impl<'a> RunContext<'a> {
     where
         F: Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync,
     {
-        let page = self.fetcher.send(build).await?;
+        let page = match &mut self.from {
+            PageSource::Live { fetcher, archive } => {
+                // The key is read off the first request built; every try builds the same.
+                let key = Mutex::new(None::<String>);
+                let result = fetcher
+                    .send(|client| {
+                        let builder = build(client);
+                        if let Ok(mut k) = key.lock()
+                            && k.is_none()
+                        {
+                            *k = builder_key(&builder);
+                        }
+                        builder
+                    })
+                    .await;
+                if let Some(archive) = archive {
+                    let key = key.into_inner().ok().flatten();
+                    let key = key.unwrap_or_else(|| match &result {
+                        Ok(page) => format!("SEND {}", page.url),
+                        Err(_) => "SEND (unbuildable request)".to_owned(),
+                    });
+                    archive.record(&key, &result).await?;
+                }
+                result?
+            }
+            PageSource::Replay(reader) => {
+                let builder = build(reader.client());
+                let key = builder_key(&builder).ok_or_else(|| ConnectorError::NotArchived {
+                    run_id: reader.run_id(),
+                    request: "a request that cannot be built or keyed".to_owned(),
+                })?;
+                reader.next(&key).await?
+            }
+        };
+        let url = page.url.clone();
+        Ok(self.counted(page, &url))
+    }
+
+    /// Counts a page handed to the connector and tells the sink.
+    fn counted(&mut self, page: FetchedPage, url: &Url) -> FetchedPage {
         self.pages += 1;
-        self.sink.page_fetched(&page.url);
-        Ok(page)
+        self.sink.page_fetched(url);
+        page
     }
 
     /// Records a listing.
@@ -130,13 +245,22 @@ impl<'a> RunContext<'a> {
     }
 
     /// The value of cookie `name` that the platform set for `url` in this run's session.
+    /// (A replay has no session: always `None`.)
     pub fn cookie(&self, url: &Url, name: &str) -> Option<String> {
-        self.fetcher.cookie(url, name)
+        match &self.from {
+            PageSource::Live { fetcher, .. } => fetcher.cookie(url, name),
+            PageSource::Replay(_) => None,
+        }
     }
 
     /// Pages fetched so far.
     pub fn pages(&self) -> u32 {
         self.pages
+    }
+
+    /// Pages [`RunContext::fetch_cached`] got back as 304 Not Modified so far.
+    pub fn revalidated(&self) -> u32 {
+        self.revalidated
     }
 
     /// Tells how many platform records a page held, for styles that merge several records

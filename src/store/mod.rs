@@ -4,12 +4,14 @@
 //! [`dispatch!`] expands one body per backend so no query is written twice. Migrations
 //! are per backend under `migrations/`.
 
+mod archive;
 mod backend;
 mod error;
 mod ledger;
 mod read;
 mod write;
 
+pub use archive::{NewRawPage, RawPage};
 pub use error::StoreError;
 pub use ledger::{RunStats, SyncRunRow};
 pub use read::{ListingFilter, StoredListing};

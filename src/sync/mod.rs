@@ -1,8 +1,10 @@
 //! One run of one source: fetch → parse → normalise (the connector) → spool → store, with
 //! its ledger row. A run that fails or is cut short changes nothing in the catalogue.
 
+pub mod archive;
 mod spool;
 
+pub use archive::{ReplayError, replay_source};
 pub use spool::{MAX_STORED_REJECTS, Spool};
 
 use std::time::{Duration, Instant};
@@ -15,6 +17,7 @@ use crate::connector::{Connector, RunContext};
 use crate::domain::RunOutcome;
 use crate::fetch::{FetchPolicy, HttpClient, SourceFetcher};
 use crate::store::{RunStats, Store, StoreError};
+use archive::{ArchiveWriter, PageSource};
 
 /// How one run ended.
 #[derive(Debug, Clone, Serialize)]
@@ -45,13 +48,42 @@ pub async fn sync_source(
     store: &Store,
     client: &HttpClient,
     source: &SourceConfig,
-    mut on_page: Option<PageObserver>,
+    on_page: Option<PageObserver>,
 ) -> Result<SyncReport, StoreError> {
     let started = Instant::now();
     store.upsert_source(source).await?;
     let run_id = store.begin_run(source.id.as_str()).await?;
     tracing::info!(source = %source.id, run = run_id, "Run started.");
+    let fetcher = SourceFetcher::new(client, FetchPolicy::of(source));
+    let from = PageSource::Live {
+        fetcher: &fetcher,
+        archive: Some(ArchiveWriter::new(store, source.id.as_str(), run_id)),
+    };
+    let report = run_pages(store, source, run_id, started, from, on_page).await;
+    // After the run whatever its outcome: a failed run's pages count as one of the kept.
+    match store
+        .prune_raw_pages(source.id.as_str(), source.archive_runs)
+        .await
+    {
+        Ok(0) => {}
+        Ok(pruned) => tracing::debug!(source = %source.id, pruned, "Old archived pages pruned."),
+        Err(e) => {
+            tracing::warn!(source = %source.id, error = %e, "Pruning the page archive failed.")
+        }
+    }
+    report
+}
 
+/// Walks the connector over the pages `from` gives for ledger row `run_id` and applies the result (a
+/// sync and a replay alike).
+async fn run_pages(
+    store: &Store,
+    source: &SourceConfig,
+    run_id: i64,
+    started: Instant,
+    from: PageSource<'_>,
+    mut on_page: Option<PageObserver>,
+) -> Result<SyncReport, StoreError> {
     let mut report = SyncReport {
         source: source.id.to_string(),
         run_id,
@@ -76,10 +108,9 @@ pub async fn sync_source(
         }
     });
 
-    let fetcher = SourceFetcher::new(client, FetchPolicy::of(source));
     let connector = Connector::for_source(source);
     let walked = {
-        let mut cx = RunContext::new(source, &fetcher, &mut spool);
+        let mut cx = RunContext::with_pages(source, from, &mut spool);
         let result = connector.run(&mut cx).await;
         report.stats.pages = u64::from(cx.pages());
         report.stats.seen = cx.records();

@@ -95,7 +95,8 @@ impl Thaimooc {
         })
     }
 
-    /// A course's page, extracted; `None` when the site has no page for it.
+    /// A course's page, extracted; `None` when the site has no page for it. Asked for
+    /// conditionally when an earlier run archived it with a validator: pages rarely change.
     async fn fetch_course_page(
         &self,
         cx: &mut RunContext<'_>,
@@ -103,7 +104,7 @@ impl Thaimooc {
         rules: &PageRules,
     ) -> Result<Option<CoursePage>, ConnectorError> {
         let url = map::course_page_url(&self.base_url, code);
-        match cx.fetch(&url).await {
+        match cx.fetch_cached(&url).await {
             Ok(fetched) => Ok(Some(page::extract(
                 &String::from_utf8_lossy(&fetched.body),
                 rules,
