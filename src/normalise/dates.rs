@@ -66,6 +66,13 @@ enum Side {
 }
 
 fn parse_as(raw: &str, tz: Tz, side: Side) -> Option<DateTime<Utc>> {
+    // Fast path for what most APIs send (`2025-09-01T12:00:00Z`): a full RFC 3339 instant
+    // has a time of day, so both sides read it as written.
+    if let Ok(fixed) = DateTime::parse_from_rfc3339(raw.trim()) {
+        return YEARS
+            .contains(&fixed.year())
+            .then(|| fixed.with_timezone(&Utc));
+    }
     let cleaned = text::clean(raw)?;
     let t = text::ascii_digits(&cleaned);
     if NULL_LIKE.iter().any(|n| t.eq_ignore_ascii_case(n)) {

@@ -7,11 +7,21 @@ use unicode_normalization::UnicodeNormalization;
 /// ideographic space U+3000) collapsed to one space, zero-width spaces and stray control
 /// characters dropped. Returns `None` for empty or whitespace-only input.
 pub fn clean(raw: &str) -> Option<String> {
-    let mut out = String::with_capacity(raw.len());
-    let mut pending_space = false;
     // NFC first: composing never creates whitespace, and Thai vowels and tone marks are
-    // left as they are (NFC only reorders/composes, it never drops a mark).
-    for c in raw.nfc() {
+    // left as they are (NFC only reorders/composes, it never drops a mark). ASCII text is
+    // already NFC, and is most of what catalogues send: skip the normaliser for it.
+    if raw.is_ascii() {
+        collapse(raw.chars(), raw.len())
+    } else {
+        collapse(raw.nfc(), raw.len())
+    }
+}
+
+/// Trims, collapses whitespace runs to one space and drops invisible characters.
+fn collapse(chars: impl Iterator<Item = char>, len: usize) -> Option<String> {
+    let mut out = String::with_capacity(len);
+    let mut pending_space = false;
+    for c in chars {
         if c.is_whitespace() {
             pending_space = true;
         } else if is_invisible(c) {

@@ -386,7 +386,7 @@ fn archive_error(e: StoreError) -> ConnectorError {
 
 /// gzip at the default level: text pages shrink 4–10×, and `gunzip` reads a dumped body.
 fn compress(body: &[u8]) -> std::io::Result<Vec<u8>> {
-    let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::default());
+    let mut encoder = GzEncoder::new(Vec::with_capacity(body.len() / 4), Compression::fast());
     encoder.write_all(body)?;
     encoder.finish()
 }
