@@ -47,35 +47,15 @@ pub fn peak_rss_bytes() -> Option<u64> {
     Some(kb * 1024)
 }
 
-/// One synthetic LMS course item: a unique course with one run, realistic field sizes.
-pub fn synthetic_item(i: usize) -> serde_json::Value {
+/// One synthetic LMS course item as JSON text: a unique course with one run, realistic
+/// field sizes. Written with `format!` rather than built as a `serde_json::Value` so the
+/// loopback platform costs little next to the sync being measured.
+pub fn synthetic_item(i: usize) -> String {
     let org = format!("BenchX{}", i % 997);
     let key = format!("course-v1:{org}+C{i:07}+2T2025");
-    serde_json::json!({
-        "id": key,
-        "course_id": key,
-        "name": format!("Synthetic Course {i}: Data &amp; Systems"),
-        "org": org,
-        "number": format!("C{i:07}"),
-        "short_description": format!("A synthetic course number {i} used to measure ingest throughput; it has a short description of typical length."),
-        "effort": "4-6 hours/week",
-        "start": "2025-09-01T12:00:00Z",
-        "end": "2025-12-15T12:00:00Z",
-        "enrollment_start": "2025-07-01T00:00:00Z",
-        "enrollment_end": null,
-        "start_type": "timestamp",
-        "start_display": "Sept. 1, 2025",
-        "pacing": "instructor",
-        "mobile_available": true,
-        "hidden": false,
-        "invitation_only": false,
-        "media": {
-            "course_image": {"uri": format!("/asset-v1:{org}+C{i:07}+2T2025+type@asset+block@image.jpg")},
-            "course_video": {"uri": null},
-            "image": {"raw": format!("https://cdn.example.org/{i}/raw.jpg"), "small": format!("https://cdn.example.org/{i}/small.jpg"), "large": format!("https://cdn.example.org/{i}/large.jpg")}
-        },
-        "blocks_url": format!("https://courses.example.org/api/courses/v2/blocks/?course_id={key}")
-    })
+    format!(
+        r#"{{"id":"{key}","course_id":"{key}","name":"Synthetic Course {i}: Data &amp; Systems","org":"{org}","number":"C{i:07}","short_description":"A synthetic course number {i} used to measure ingest throughput; it has a short description of typical length.","effort":"4-6 hours/week","start":"2025-09-01T12:00:00Z","end":"2025-12-15T12:00:00Z","enrollment_start":"2025-07-01T00:00:00Z","enrollment_end":null,"start_type":"timestamp","start_display":"Sept. 1, 2025","pacing":"instructor","mobile_available":true,"hidden":false,"invitation_only":false,"media":{{"course_image":{{"uri":"/asset-v1:{org}+C{i:07}+2T2025+type@asset+block@image.jpg"}},"course_video":{{"uri":null}},"image":{{"raw":"https://cdn.example.org/{i}/raw.jpg","small":"https://cdn.example.org/{i}/small.jpg","large":"https://cdn.example.org/{i}/large.jpg"}}}},"blocks_url":"https://courses.example.org/api/courses/v2/blocks/?course_id={key}"}}"#
+    )
 }
 
 #[derive(Clone)]
@@ -93,20 +73,27 @@ async fn serve_page(State(s): State<Synthetic>, Query(q): Query<PageQuery>) -> i
     let page = q.page.unwrap_or(1).max(1);
     let pages = s.n.div_ceil(PAGE_SIZE);
     let from = (page - 1) * PAGE_SIZE;
-    let results: Vec<serde_json::Value> = (from..(from + PAGE_SIZE).min(s.n))
+    let items: Vec<String> = (from..(from + PAGE_SIZE).min(s.n))
         .map(synthetic_item)
         .collect();
-    let next = (page < pages).then(|| {
+    let next = if page < pages {
         format!(
-            "{}/api/courses/v1/courses/?page={}&page_size={PAGE_SIZE}",
+            "\"{}/api/courses/v1/courses/?page={}&page_size={PAGE_SIZE}\"",
             s.base,
             page + 1
         )
-    });
-    axum::Json(serde_json::json!({
-        "results": results,
-        "pagination": {"next": next, "previous": null, "count": s.n, "num_pages": pages}
-    }))
+    } else {
+        "null".to_owned()
+    };
+    let body = format!(
+        r#"{{"results":[{}],"pagination":{{"next":{next},"previous":null,"count":{},"num_pages":{pages}}}}}"#,
+        items.join(","),
+        s.n
+    );
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
 }
 
 /// Serves `n` synthetic items on a loopback port; returns the base URL.
@@ -283,4 +270,19 @@ pub async fn bare_upsert(db: &Path, n: usize) -> Result<Phase, StoreError> {
         rows,
         elapsed,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn synthetic_item_is_valid_json_with_a_course_key() {
+        let v: serde_json::Value = serde_json::from_str(&synthetic_item(42)).unwrap();
+        assert_eq!(v["id"], "course-v1:BenchX42+C0000042+2T2025");
+        assert_eq!(
+            v["media"]["image"]["large"],
+            "https://cdn.example.org/42/large.jpg"
+        );
+    }
 }
