@@ -10,9 +10,6 @@ fuzz_target!(|data: &[u8]| {
     else {
         return;
     };
-    let _ = coursefed::connector::openedx_rss::parse_feed(
-        data,
-        &page_url,
-        chrono_tz::Asia::Bangkok,
-    );
+    let _ =
+        coursefed::connector::openedx_rss::parse_feed(data, &page_url, chrono_tz::Asia::Bangkok);
 });
