@@ -1,0 +1,116 @@
+//! Per-record features for matching: course identities, listing ids, the resolved
+//! institution, folded titles per script and instructor name keys.
+
+use rustc_hash::FxHashSet;
+
+use super::alias::AliasTable;
+use super::record::{CourseIdentity, MatchRecord, course_identity, listing_of};
+use super::text::{self, Script, TitleCore, grams, split_bilingual, title_core};
+
+/// One folded title of a record.
+#[derive(Debug, Clone)]
+pub struct PreparedTitle {
+    pub script: Script,
+    pub core: String,
+    pub head: String,
+    pub grams: Vec<u32>,
+}
+
+/// What [`super::cluster`] compares.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub keys: Vec<CourseIdentity>,
+    pub listing: Option<String>,
+    pub inst: Option<u32>,
+    pub titles: Vec<PreparedTitle>,
+    pub part: Option<u8>,
+    /// Squashed name keys of all instructors, sorted.
+    pub people: Vec<String>,
+    /// Whether the instructor names were written in Latin letters.
+    pub people_script: Script,
+}
+
+/// Prepares every record, teaching `aliases` what the records' keys say about
+/// institution names: a record listed under a platform organisation names that
+/// organisation's institution.
+pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Prepared> {
+    let keys: Vec<Vec<CourseIdentity>> = records
+        .iter()
+        .map(|r| {
+            let mut ks: Vec<CourseIdentity> = r
+                .identifiers
+                .iter()
+                .chain(r.source_id.as_ref())
+                .filter_map(|s| course_identity(s))
+                .collect();
+            ks.sort_unstable();
+            ks.dedup();
+            ks
+        })
+        .collect();
+    let orgs: FxHashSet<String> = keys.iter().flatten().map(|k| k.org.clone()).collect();
+    for (r, ks) in records.iter().zip(&keys) {
+        for k in ks {
+            for name in &r.institutions {
+                aliases.learn(name, &k.org);
+            }
+        }
+    }
+    let is_org = |s: &str| orgs.contains(s);
+    let mut out = Vec::with_capacity(records.len());
+    for (r, ks) in records.iter().zip(keys) {
+        let inst = r.institutions.first().map(|n| aliases.resolve_or_add(n));
+        let mut titles: Vec<PreparedTitle> = Vec::new();
+        let mut part = r.part;
+        for t in &r.titles {
+            let pieces = match split_bilingual(&t.text) {
+                Some((native, latin)) => vec![native, latin],
+                None => vec![t.text.clone()],
+            };
+            for piece in pieces {
+                let TitleCore {
+                    core,
+                    head,
+                    part: p,
+                    script,
+                } = title_core(&piece, &is_org);
+                if part.is_none() {
+                    part = p;
+                }
+                if core.is_empty() || titles.iter().any(|x| x.script == script && x.core == core)
+                {
+                    continue;
+                }
+                let g = grams(&core, script);
+                titles.push(PreparedTitle {
+                    script,
+                    core,
+                    head,
+                    grams: g,
+                });
+            }
+        }
+        let mut people: Vec<String> = r
+            .instructors
+            .iter()
+            .flat_map(|p| text::person_keys(p))
+            .collect();
+        people.sort_unstable();
+        people.dedup();
+        let people_script = r
+            .instructors
+            .first()
+            .map(|p| Script::dominant(p))
+            .unwrap_or(Script::Latin);
+        out.push(Prepared {
+            listing: r.source_id.as_deref().and_then(listing_of),
+            keys: ks,
+            inst,
+            titles,
+            part,
+            people,
+            people_script,
+        });
+    }
+    out
+}
