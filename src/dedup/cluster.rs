@@ -256,7 +256,149 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
         }
     }
 
+    link_across_languages_by_people(records, &prepared, &mut forest, &translations);
+
     forest.finish(records)
+}
+
+/// What one cluster holds, for the cross-language step.
+#[derive(Default)]
+struct RootInfo<'a> {
+    scripts: u8,
+    people: FxHashSet<&'a str>,
+    subjects: Vec<String>,
+    year: Option<u16>,
+    cores: Vec<(Script, &'a str)>,
+}
+
+/// Links clusters with no script in common (a Chinese listing and an English one) at the
+/// same institution and part when they share an instructor (names folded across
+/// scripts), their subject labels are not known to differ, and each is the other's
+/// single best candidate. Subject-label translations are learned from clusters that hold
+/// several labels, as title translations are.
+fn link_across_languages_by_people(
+    records: &[MatchRecord],
+    prepared: &[Prepared],
+    forest: &mut Forest<'_>,
+    translations: &FxHashSet<((Script, &str), (Script, &str))>,
+) {
+    let mut info: FxHashMap<usize, RootInfo<'_>> = FxHashMap::default();
+    let mut key_of: FxHashMap<usize, (u32, Option<u8>)> = FxHashMap::default();
+    for (i, p) in prepared.iter().enumerate() {
+        let root = forest.find(i);
+        let e = info.entry(root).or_default();
+        for t in &p.titles {
+            e.scripts |= 1 << (t.script as u8);
+            e.cores.push((t.script, t.core.as_str()));
+        }
+        e.people.extend(p.people.iter().map(String::as_str));
+        if let Some(s) = &records[i].subject {
+            let s = super::text::light(s);
+            if !e.subjects.contains(&s) {
+                e.subjects.push(s);
+            }
+        }
+        let year = records[i]
+            .start_date
+            .as_deref()
+            .and_then(|d| d.get(..4))
+            .and_then(|y| y.parse::<u16>().ok());
+        e.year = match (e.year, year) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(inst) = p.inst {
+            key_of.entry(root).or_insert((inst, forest.part[root]));
+        }
+    }
+    let mut subject_pairs: FxHashSet<(String, String)> = FxHashSet::default();
+    for e in info.values() {
+        for a in &e.subjects {
+            for b in &e.subjects {
+                if a != b {
+                    subject_pairs.insert((a.clone(), b.clone()));
+                }
+            }
+        }
+    }
+    let mut postings: FxHashMap<(u32, Option<u8>, &str), Vec<usize>> = FxHashMap::default();
+    let mut roots: Vec<usize> = key_of.keys().copied().collect();
+    roots.sort_unstable();
+    for &r in &roots {
+        let (Some(k), Some(e)) = (key_of.get(&r), info.get(&r)) else {
+            continue;
+        };
+        for person in &e.people {
+            postings.entry((k.0, k.1, person)).or_default().push(r);
+        }
+    }
+    let mut best: FxHashMap<usize, (usize, f32, bool)> = FxHashMap::default();
+    for &r in &roots {
+        let (Some(k), Some(e)) = (key_of.get(&r), info.get(&r)) else {
+            continue;
+        };
+        let mut shared: FxHashMap<usize, u32> = FxHashMap::default();
+        for person in &e.people {
+            if let Some(list) = postings.get(&(k.0, k.1, person)) {
+                for &c in list {
+                    if c != r {
+                        *shared.entry(c).or_default() += 1;
+                    }
+                }
+            }
+        }
+        let mut top: Option<(usize, f32, bool)> = None;
+        let mut candidates: Vec<_> = shared.into_iter().collect();
+        candidates.sort_unstable();
+        for (c, n) in candidates {
+            let Some(o) = info.get(&c) else { continue };
+            if o.scripts & e.scripts != 0 || o.scripts == 0 || e.scripts == 0 {
+                continue;
+            }
+            let subjects_known = !e.subjects.is_empty() && !o.subjects.is_empty();
+            let subjects_agree = e.subjects.iter().any(|a| {
+                o.subjects
+                    .iter()
+                    .any(|b| a == b || subject_pairs.contains(&(a.clone(), b.clone())))
+            });
+            if subjects_known && !subjects_agree {
+                continue;
+            }
+            let translated = e
+                .cores
+                .iter()
+                .any(|a| o.cores.iter().any(|b| translations.contains(&(*a, *b))));
+            let mut score = n as f32;
+            if subjects_agree {
+                score += 1.0;
+            }
+            if e.year.is_some() && e.year == o.year {
+                score += 0.5;
+            }
+            if translated {
+                score += 2.0;
+            }
+            top = match top {
+                Some((_, s, _)) if s > score => top,
+                Some((tc, s, _)) if s == score => Some((tc, s, true)),
+                _ => Some((c, score, false)),
+            };
+        }
+        if let Some(t) = top {
+            best.insert(r, t);
+        }
+    }
+    let mut pairs: Vec<(usize, usize, f32)> = best
+        .iter()
+        .filter(|(r, (c, _, tie))| {
+            !tie && *r < c && best.get(c).is_some_and(|(back, _, t)| back == *r && !t)
+        })
+        .map(|(r, (c, s, _))| (*r, *c, *s))
+        .collect();
+    pairs.sort_unstable_by_key(|(a, b, _)| (*a, *b));
+    for (a, b, score) in pairs {
+        forest.union(a, b, Signal::InstructorOverlap, score, false);
+    }
 }
 
 /// Two records whose instructors are both known, in one script, and share no name.
