@@ -23,8 +23,9 @@ pub enum Signal {
     TitleSimilarity { lang: &'static str },
     /// Titles in two languages that confident matches elsewhere showed to be translations.
     CrossLanguageTitle,
-    /// The same title head (before the subtitle) at the same institution, with a shared
-    /// instructor.
+    /// A shared instructor (two name keys, e.g. given name and surname) with a similar
+    /// title or the same title head; or, across languages, the mutual best candidate by
+    /// shared instructors.
     InstructorOverlap,
 }
 
@@ -99,15 +100,20 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     }
 
     // Shared course identities.
-    let mut by_key: FxHashMap<&super::record::CourseIdentity, usize> = FxHashMap::default();
+    // Course numbers are reused (renumbering, small number spaces), so a shared key links
+    // only records that do not contradict each other: same institution when both are
+    // known, no instructor conflict, and similar titles where they share a script.
+    let mut by_key: FxHashMap<&super::record::CourseIdentity, Vec<usize>> = FxHashMap::default();
     for (i, p) in prepared.iter().enumerate() {
         for key in &p.keys {
-            match by_key.get(key) {
-                Some(&first) => forest.union(first, i, Signal::SharedKey, 1.0, false),
-                None => {
-                    by_key.insert(key, i);
-                }
+            let members = by_key.entry(key).or_default();
+            if let Some(&j) = members
+                .iter()
+                .find(|&&j| key_compatible(&prepared[i], &prepared[j]))
+            {
+                forest.union(j, i, Signal::SharedKey, 1.0, false);
             }
+            members.push(i);
         }
     }
     drop(by_key);
@@ -202,7 +208,7 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                 let ib = group_list[gb].1[0];
                 if score >= THRESHOLDS.title_similarity && !conflict {
                     forest.union(ia, ib, Signal::TitleSimilarity { lang }, score, false);
-                } else if shared > 0
+                } else if shared >= 2
                     && (score >= THRESHOLDS.title_with_instructor
                         || (!a.1.is_empty() && a.1 == b.1))
                 {
@@ -400,6 +406,33 @@ fn link_across_languages_by_people(
         forest.union(a, b, Signal::InstructorOverlap, score, false);
     }
 }
+
+/// Whether two records sharing a course key may be linked by it.
+fn key_compatible(a: &Prepared, b: &Prepared) -> bool {
+    if let (Some(x), Some(y)) = (a.inst, b.inst)
+        && x != y
+    {
+        return false;
+    }
+    if people_conflict(a, b) {
+        return false;
+    }
+    let mut shared_script = false;
+    for ta in &a.titles {
+        for tb in &b.titles {
+            if ta.script == tb.script {
+                shared_script = true;
+                if ta.head == tb.head || dice(&ta.grams, &tb.grams) >= KEY_TITLE_SIMILARITY {
+                    return true;
+                }
+            }
+        }
+    }
+    !shared_script
+}
+
+/// Titles of two records sharing a key and a script must be at least this similar.
+const KEY_TITLE_SIMILARITY: f32 = 0.4;
 
 /// Two records whose instructors are both known, in one script, and share no name.
 fn people_conflict(a: &Prepared, b: &Prepared) -> bool {

@@ -49,13 +49,7 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
         })
         .collect();
     let orgs: FxHashSet<String> = keys.iter().flatten().map(|k| k.org.clone()).collect();
-    for (r, ks) in records.iter().zip(&keys) {
-        for k in ks {
-            for name in &r.institutions {
-                aliases.learn(name, &k.org);
-            }
-        }
-    }
+    learn_institutions(records, &keys, aliases);
     let is_org = |s: &str| orgs.contains(s);
     let mut out = Vec::with_capacity(records.len());
     for (r, ks) in records.iter().zip(keys) {
@@ -113,4 +107,42 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
         });
     }
     out
+}
+
+/// Teaches `aliases` that a record's institution name and the platform organisation in
+/// its key are one institution, except for ambiguous organisations: one whose names are
+/// also listed under two or more *other* organisations (a truncated code such as
+/// `NINGBO` shared by several universities) would chain distinct institutions together.
+fn learn_institutions(records: &[MatchRecord], keys: &[Vec<CourseIdentity>], aliases: &mut AliasTable) {
+    use rustc_hash::FxHashMap;
+    let mut orgs_of_name: FxHashMap<String, FxHashSet<&str>> = FxHashMap::default();
+    let mut names_of_org: FxHashMap<&str, FxHashSet<String>> = FxHashMap::default();
+    for (r, ks) in records.iter().zip(keys) {
+        for k in ks {
+            for name in &r.institutions {
+                let folded = text::institution_key(name);
+                orgs_of_name.entry(folded.clone()).or_default().insert(&k.org);
+                names_of_org.entry(&k.org).or_default().insert(folded);
+            }
+        }
+    }
+    let mut orgs: Vec<_> = names_of_org.into_iter().collect();
+    orgs.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    for (org, names) in orgs {
+        let others: FxHashSet<&str> = names
+            .iter()
+            .filter_map(|n| orgs_of_name.get(n))
+            .flatten()
+            .copied()
+            .filter(|o| *o != org && !names.contains(*o))
+            .collect();
+        if others.len() >= 2 {
+            continue;
+        }
+        let mut names: Vec<&String> = names.iter().collect();
+        names.sort_unstable();
+        for name in names {
+            aliases.learn(name, org);
+        }
+    }
 }
