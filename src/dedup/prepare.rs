@@ -110,39 +110,34 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
 }
 
 /// Teaches `aliases` that a record's institution name and the platform organisation in
-/// its key are one institution, except for ambiguous organisations: one whose names are
-/// also listed under two or more *other* organisations (a truncated code such as
-/// `NINGBO` shared by several universities) would chain distinct institutions together.
+/// its key are one institution — for the organisations a name is listed under in at
+/// least [`ORG_SHARE`] of its keyed records. An ambiguous organisation (a truncated code
+/// such as `NINGBO` used by several universities) is then a minority for the names that
+/// also appear elsewhere, and cannot chain distinct institutions together.
 fn learn_institutions(records: &[MatchRecord], keys: &[Vec<CourseIdentity>], aliases: &mut AliasTable) {
     use rustc_hash::FxHashMap;
-    let mut orgs_of_name: FxHashMap<String, FxHashSet<&str>> = FxHashMap::default();
-    let mut names_of_org: FxHashMap<&str, FxHashSet<String>> = FxHashMap::default();
+    let mut counts: FxHashMap<String, FxHashMap<&str, u32>> = FxHashMap::default();
     for (r, ks) in records.iter().zip(keys) {
         for k in ks {
             for name in &r.institutions {
                 let folded = text::institution_key(name);
-                orgs_of_name.entry(folded.clone()).or_default().insert(&k.org);
-                names_of_org.entry(&k.org).or_default().insert(folded);
+                *counts.entry(folded).or_default().entry(&k.org).or_default() += 1;
             }
         }
     }
-    let mut orgs: Vec<_> = names_of_org.into_iter().collect();
-    orgs.sort_unstable_by(|a, b| a.0.cmp(b.0));
-    for (org, names) in orgs {
-        let others: FxHashSet<&str> = names
-            .iter()
-            .filter_map(|n| orgs_of_name.get(n))
-            .flatten()
-            .copied()
-            .filter(|o| *o != org && !names.contains(*o))
-            .collect();
-        if others.len() >= 2 {
-            continue;
-        }
-        let mut names: Vec<&String> = names.iter().collect();
-        names.sort_unstable();
-        for name in names {
-            aliases.learn(name, org);
+    let mut names: Vec<_> = counts.into_iter().collect();
+    names.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for (name, orgs) in names {
+        let total: u32 = orgs.values().sum();
+        let mut orgs: Vec<_> = orgs.into_iter().collect();
+        orgs.sort_unstable();
+        for (org, n) in orgs {
+            if n as f32 >= ORG_SHARE * total as f32 {
+                aliases.learn(&name, org);
+            }
         }
     }
 }
+
+/// The share of a name's keyed records an organisation needs to be learned as its alias.
+const ORG_SHARE: f32 = 0.3;
