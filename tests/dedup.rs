@@ -26,7 +26,10 @@ fn with_key(mut r: MatchRecord, key: &str) -> MatchRecord {
 fn run(records: &[MatchRecord], overrides: &Overrides) -> Vec<u64> {
     let aliases = AliasTable::load_default().unwrap();
     let c = cluster(records, &aliases, overrides);
-    records.iter().map(|r| c.cluster_of(r.id).unwrap()).collect()
+    records
+        .iter()
+        .map(|r| c.cluster_of(r.id).unwrap())
+        .collect()
 }
 
 fn together(records: &[MatchRecord]) -> Vec<u64> {
@@ -94,7 +97,13 @@ fn english_alternative_title_meets_english_listing() {
     });
     let c = together(&[
         thai,
-        rec(2, "edx", "Machine Learning (2023 Spring)", "Chulalongkorn University", &[]),
+        rec(
+            2,
+            "edx",
+            "Machine Learning (2023 Spring)",
+            "Chulalongkorn University",
+            &[],
+        ),
     ]);
     assert_eq!(c[0], c[1]);
 }
@@ -102,7 +111,13 @@ fn english_alternative_title_meets_english_listing() {
 #[test]
 fn bilingual_title_meets_both_languages() {
     let c = together(&[
-        rec(1, "edx", "数据结构 | Data Structures", "Peking University", &[]),
+        rec(
+            1,
+            "edx",
+            "数据结构 | Data Structures",
+            "Peking University",
+            &[],
+        ),
         rec(2, "coursera", "Data Structures", "PekingX", &[]),
         rec(3, "xuetangx", "数据结构", "北京大学", &[]),
     ]);
@@ -113,8 +128,20 @@ fn bilingual_title_meets_both_languages() {
 #[test]
 fn generic_title_from_two_institutions_stays_apart() {
     let c = together(&[
-        rec(1, "edx", "Introduction to Statistics", "Harvard University", &[]),
-        rec(2, "edx", "Introduction to Statistics", "Stanford University", &[]),
+        rec(
+            1,
+            "edx",
+            "Introduction to Statistics",
+            "Harvard University",
+            &[],
+        ),
+        rec(
+            2,
+            "edx",
+            "Introduction to Statistics",
+            "Stanford University",
+            &[],
+        ),
     ]);
     assert_ne!(c[0], c[1]);
 }
@@ -201,7 +228,13 @@ fn cluster_ids_are_deterministic() {
 fn same_teacher_in_two_scripts_and_same_title_links_same_platform_runs() {
     let c = together(&[
         rec(1, "stepik", "Оптика", "Университет ИТМО", &["Иван Петров"]),
-        rec(2, "stepik", "ОПТИКА 2021", "ITMO University", &["Петров И."]),
+        rec(
+            2,
+            "stepik",
+            "ОПТИКА 2021",
+            "ITMO University",
+            &["Петров И."],
+        ),
     ]);
     assert_eq!(c[0], c[1]);
 }
@@ -221,7 +254,7 @@ fn a_draft_becomes_a_match_record() {
     assert_eq!(r.titles.len(), 2);
     assert_eq!(r.titles[1].lang.as_deref(), Some("en"));
     let edx = with_key(
-        rec(43, "edx", "Something Else Entirely", "ChulaX", &[]),
+        rec(43, "edx", "Machine Learning 1T2025", "ChulaX", &[]),
         "course-v1:ChulaX+CU101+1T2025",
     );
     let c = together(&[r, edx]);

@@ -9,6 +9,14 @@ use super::prepare::{Prepared, prepare_all};
 use super::record::MatchRecord;
 use super::text::{Script, dice};
 
+/// Records with one folded title at one institution and part: `(institution, script,
+/// core, part)`.
+type GroupKey<'a> = (u32, Script, &'a str, Option<u8>);
+/// A group's n-grams, title head, part and instructor keys.
+type GroupFeatures<'a> = (&'a [u32], &'a str, Option<u8>, FxHashSet<&'a str>);
+/// Pairs of titles in two scripts known to translate each other.
+type Translations<'a> = FxHashSet<((Script, &'a str), (Script, &'a str))>;
+
 /// Why two records were linked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -135,7 +143,7 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
 
     // Same folded title, same institution, same part: one group each; members are linked
     // to the group's first member they share no instructor conflict with.
-    let mut groups: FxHashMap<(u32, Script, &str, Option<u8>), Vec<usize>> = FxHashMap::default();
+    let mut groups: FxHashMap<GroupKey<'_>, Vec<usize>> = FxHashMap::default();
     for (i, p) in prepared.iter().enumerate() {
         let Some(inst) = p.inst else { continue };
         for t in &p.titles {
@@ -148,8 +156,7 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                 .push(i);
         }
     }
-    let mut group_list: Vec<((u32, Script, &str, Option<u8>), Vec<usize>)> =
-        groups.into_iter().collect();
+    let mut group_list: Vec<(GroupKey<'_>, Vec<usize>)> = groups.into_iter().collect();
     group_list.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for ((_, script, _, _), members) in &group_list {
         for (k, &i) in members.iter().enumerate().skip(1) {
@@ -170,7 +177,7 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     }
     let mut block_list: Vec<_> = blocks.into_iter().collect();
     block_list.sort_unstable_by_key(|(k, _)| *k);
-    let group_grams: Vec<(&[u32], &str, Option<u8>, FxHashSet<&str>)> = group_list
+    let group_grams: Vec<GroupFeatures<'_>> = group_list
         .iter()
         .map(|((_, script, core, part), members)| {
             let first = members[0];
@@ -231,7 +238,7 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
             }
         }
     }
-    let mut translations: FxHashSet<((Script, &str), (Script, &str))> = FxHashSet::default();
+    let mut translations: Translations<'_> = FxHashSet::default();
     let mut roots: Vec<_> = cores_by_root.into_iter().collect();
     roots.sort_unstable_by_key(|(r, _)| *r);
     for (_, cores) in &roots {
@@ -286,7 +293,7 @@ fn link_across_languages_by_people(
     records: &[MatchRecord],
     prepared: &[Prepared],
     forest: &mut Forest<'_>,
-    translations: &FxHashSet<((Script, &str), (Script, &str))>,
+    translations: &Translations<'_>,
 ) {
     let mut info: FxHashMap<usize, RootInfo<'_>> = FxHashMap::default();
     let mut key_of: FxHashMap<usize, (u32, Option<u8>)> = FxHashMap::default();
@@ -409,8 +416,13 @@ fn link_across_languages_by_people(
 
 /// Whether two records sharing a course key may be linked by it.
 fn key_compatible(a: &Prepared, b: &Prepared) -> bool {
+    // The key's organisation may be ambiguous (a truncated code shared by several
+    // institutions): two different full names in one script mean two institutions.
     if let (Some(x), Some(y)) = (a.inst, b.inst)
         && x != y
+        && let (Some((sa, ga)), Some((sb, gb))) = (&a.inst_name, &b.inst_name)
+        && sa == sb
+        && dice(ga, gb) < super::prepare::SAME_NAME_SIMILARITY
     {
         return false;
     }

@@ -22,6 +22,9 @@ pub struct Prepared {
     pub keys: Vec<CourseIdentity>,
     pub listing: Option<String>,
     pub inst: Option<u32>,
+    /// The institution's name as n-grams with its script, when it is a full name (not a
+    /// one-word code): two different full names in one script are two institutions.
+    pub inst_name: Option<(Script, Vec<u32>)>,
     pub titles: Vec<PreparedTitle>,
     pub part: Option<u8>,
     /// Squashed name keys of all instructors, sorted.
@@ -71,8 +74,7 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
                 if part.is_none() {
                     part = p;
                 }
-                if core.is_empty() || titles.iter().any(|x| x.script == script && x.core == core)
-                {
+                if core.is_empty() || titles.iter().any(|x| x.script == script && x.core == core) {
                     continue;
                 }
                 let g = grams(&core, script);
@@ -96,7 +98,14 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
             .first()
             .map(|p| Script::dominant(p))
             .unwrap_or(Script::Latin);
+        let inst_name = r.institutions.first().and_then(|n| {
+            let folded = text::institution_key(n);
+            let script = Script::dominant(&folded);
+            (folded.contains(' ') || script != Script::Latin)
+                .then(|| (script, grams(&folded, script)))
+        });
         out.push(Prepared {
+            inst_name,
             listing: r.source_id.as_deref().and_then(listing_of),
             keys: ks,
             inst,
@@ -114,7 +123,11 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
 /// least [`ORG_SHARE`] of its keyed records. An ambiguous organisation (a truncated code
 /// such as `NINGBO` used by several universities) is then a minority for the names that
 /// also appear elsewhere, and cannot chain distinct institutions together.
-fn learn_institutions(records: &[MatchRecord], keys: &[Vec<CourseIdentity>], aliases: &mut AliasTable) {
+fn learn_institutions(
+    records: &[MatchRecord],
+    keys: &[Vec<CourseIdentity>],
+    aliases: &mut AliasTable,
+) {
     use rustc_hash::FxHashMap;
     let mut counts: FxHashMap<String, FxHashMap<&str, u32>> = FxHashMap::default();
     for (r, ks) in records.iter().zip(keys) {
@@ -127,17 +140,47 @@ fn learn_institutions(records: &[MatchRecord], keys: &[Vec<CourseIdentity>], ali
     }
     let mut names: Vec<_> = counts.into_iter().collect();
     names.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    for (name, orgs) in names {
+    let mut names_of_org: FxHashMap<&str, Vec<&str>> = FxHashMap::default();
+    for (name, orgs) in &names {
         let total: u32 = orgs.values().sum();
-        let mut orgs: Vec<_> = orgs.into_iter().collect();
-        orgs.sort_unstable();
         for (org, n) in orgs {
-            if n as f32 >= ORG_SHARE * total as f32 {
-                aliases.learn(&name, org);
+            if *n as f32 >= ORG_SHARE * total as f32 {
+                names_of_org.entry(org).or_default().push(name);
+            }
+        }
+    }
+    let mut orgs: Vec<_> = names_of_org.into_iter().collect();
+    orgs.sort_unstable();
+    for (org, names) in orgs {
+        if !ambiguous(&names) {
+            for name in names {
+                aliases.learn(name, org);
             }
         }
     }
 }
+
+/// An organisation is ambiguous when it lists two different full names in one script:
+/// an institution has one name per language (spelling variants aside), so `PHITSA`
+/// listing both a university and a nursing college names two institutions.
+fn ambiguous(names: &[&str]) -> bool {
+    let full: Vec<(Script, Vec<u32>)> = names
+        .iter()
+        .filter(|n| n.contains(' ') || Script::dominant(n) != Script::Latin)
+        .map(|n| {
+            let script = Script::dominant(n);
+            (script, grams(n, script))
+        })
+        .collect();
+    full.iter().enumerate().any(|(i, (sa, ga))| {
+        full[i + 1..]
+            .iter()
+            .any(|(sb, gb)| sa == sb && text::dice(ga, gb) < SAME_NAME_SIMILARITY)
+    })
+}
+
+/// Two full names in one script at least this similar are spellings of one name.
+pub const SAME_NAME_SIMILARITY: f32 = 0.7;
 
 /// The share of a name's keyed records an organisation needs to be learned as its alias.
 const ORG_SHARE: f32 = 0.3;

@@ -187,7 +187,10 @@ mod tests {
 
     #[test]
     fn run_parts_of_platform_ids_are_dropped() {
-        assert_eq!(listing_of("ml-basics?session=2020-09").as_deref(), Some("ml-basics"));
+        assert_eq!(
+            listing_of("ml-basics?session=2020-09").as_deref(),
+            Some("ml-basics")
+        );
         assert_eq!(listing_of("3581898/5659843").as_deref(), Some("3581898"));
         assert_eq!(listing_of("course-v1:MITx+6.00x+2T2024"), None);
     }
