@@ -1,0 +1,587 @@
+//! Clustering listings into courses: candidate links from blocks (shared keys, platform
+//! ids, institution + title), strongest first, merged under constraints that keep series
+//! siblings, operator unlinks and weak chains apart.
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use super::alias::AliasTable;
+use super::prepare::{Prepared, prepare_all};
+use super::record::MatchRecord;
+use super::text::{Script, dice};
+
+/// Records with one folded title at one institution and part: `(institution, script,
+/// core, part)`.
+type GroupKey<'a> = (u32, Script, &'a str, Option<u8>);
+/// A group's n-grams, title head, part and instructor keys.
+type GroupFeatures<'a> = (&'a [u32], &'a str, Option<u8>, FxHashSet<&'a str>);
+/// Pairs of titles in two scripts known to translate each other.
+type Translations<'a> = FxHashSet<((Script, &'a str), (Script, &'a str))>;
+
+/// Why two records were linked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Signal {
+    /// An operator forced the link.
+    OperatorLink,
+    /// The same course identity (`Org+Number`) in both records' keys.
+    SharedKey,
+    /// The same listing id on the same platform (runs of one listing).
+    SameSourceId,
+    /// The same folded title at the same institution (`score` 1.0), or a similar one.
+    TitleSimilarity { lang: &'static str },
+    /// Titles in two languages that confident matches elsewhere showed to be translations.
+    CrossLanguageTitle,
+    /// A shared instructor (two name keys, e.g. given name and surname) with a similar
+    /// title or the same title head; or, across languages, the mutual best candidate by
+    /// shared instructors.
+    InstructorOverlap,
+}
+
+/// One accepted link: the evidence that put `a` and `b` in one cluster.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Link {
+    pub a: u64,
+    pub b: u64,
+    pub signal: Signal,
+    pub score: f32,
+}
+
+/// Operator decisions, honoured over any evidence.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// Pairs forced into one cluster.
+    pub links: Vec<(u64, u64)>,
+    /// Pairs kept in different clusters whatever the evidence says.
+    pub unlinks: Vec<(u64, u64)>,
+}
+
+/// The fixed thresholds of the matcher (reported with every clustering).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Thresholds {
+    /// Minimum character n-gram Dice similarity of two titles in one script.
+    pub title_similarity: f32,
+    /// Minimum Dice similarity for a title link backed by a shared instructor.
+    pub title_with_instructor: f32,
+    /// No evidence link may grow a cluster beyond this many records.
+    pub max_cluster_size: usize,
+}
+
+/// The thresholds [`cluster`] uses; fixed in code, never tuned per run.
+pub const THRESHOLDS: Thresholds = Thresholds {
+    title_similarity: 0.8,
+    title_with_instructor: 0.6,
+    max_cluster_size: 64,
+};
+
+/// The result of [`cluster`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Clustering {
+    /// `(record id, cluster id)` in input order; a cluster id is its smallest record id.
+    pub assignments: Vec<(u64, u64)>,
+    /// The links that merged clusters (a spanning forest of every cluster).
+    pub links: Vec<Link>,
+    pub thresholds: Thresholds,
+}
+
+impl Clustering {
+    /// The cluster id of a record.
+    pub fn cluster_of(&self, record: u64) -> Option<u64> {
+        self.assignments
+            .iter()
+            .find(|(r, _)| *r == record)
+            .map(|(_, c)| *c)
+    }
+}
+
+/// Assigns every record to exactly one cluster (course). `aliases` seeds institution
+/// identity and is extended (on a copy) with what the records teach.
+pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overrides) -> Clustering {
+    let mut aliases = aliases.clone();
+    let prepared = prepare_all(records, &mut aliases);
+    let mut forest = Forest::new(records, &prepared, overrides);
+
+    let index: FxHashMap<u64, usize> = records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+    for (a, b) in &overrides.links {
+        if let (Some(&i), Some(&j)) = (index.get(a), index.get(b)) {
+            forest.union(i, j, Signal::OperatorLink, 1.0, true);
+        }
+    }
+
+    // Shared course identities.
+    // Course numbers are reused (renumbering, small number spaces), so a shared key links
+    // only records that do not contradict each other: same institution when both are
+    // known, no instructor conflict, and similar titles where they share a script.
+    let mut by_key: FxHashMap<&super::record::CourseIdentity, Vec<usize>> = FxHashMap::default();
+    for (i, p) in prepared.iter().enumerate() {
+        for key in &p.keys {
+            let members = by_key.entry(key).or_default();
+            if let Some(&j) = members
+                .iter()
+                .find(|&&j| key_compatible(&prepared[i], &prepared[j]))
+            {
+                forest.union(j, i, Signal::SharedKey, 1.0, false);
+            }
+            members.push(i);
+        }
+    }
+    drop(by_key);
+
+    // Runs of one listing: same platform, same listing id, same institution.
+    let mut by_listing: FxHashMap<(&str, &str, Option<u32>), usize> = FxHashMap::default();
+    for (i, p) in prepared.iter().enumerate() {
+        if let Some(listing) = &p.listing {
+            let key = (records[i].source.as_str(), listing.as_str(), p.inst);
+            match by_listing.get(&key) {
+                Some(&first) => forest.union(first, i, Signal::SameSourceId, 1.0, false),
+                None => {
+                    by_listing.insert(key, i);
+                }
+            }
+        }
+    }
+    drop(by_listing);
+
+    // Same folded title, same institution, same part: one group each; members are linked
+    // to the group's first member they share no instructor conflict with.
+    let mut groups: FxHashMap<GroupKey<'_>, Vec<usize>> = FxHashMap::default();
+    for (i, p) in prepared.iter().enumerate() {
+        let Some(inst) = p.inst else { continue };
+        for t in &p.titles {
+            if t.core.is_empty() {
+                continue;
+            }
+            groups
+                .entry((inst, t.script, t.core.as_str(), p.part))
+                .or_default()
+                .push(i);
+        }
+    }
+    let mut group_list: Vec<(GroupKey<'_>, Vec<usize>)> = groups.into_iter().collect();
+    group_list.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    for ((_, script, _, _), members) in &group_list {
+        for (k, &i) in members.iter().enumerate().skip(1) {
+            if let Some(&j) = members[..k]
+                .iter()
+                .find(|&&j| !people_conflict(&prepared[i], &prepared[j]))
+            {
+                let lang = script.language();
+                forest.union(j, i, Signal::TitleSimilarity { lang }, 1.0, false);
+            }
+        }
+    }
+
+    // Similar titles within one institution and script: compare group representatives.
+    let mut blocks: FxHashMap<(u32, Script), Vec<usize>> = FxHashMap::default();
+    for (g, ((inst, script, _, _), _)) in group_list.iter().enumerate() {
+        blocks.entry((*inst, *script)).or_default().push(g);
+    }
+    let mut block_list: Vec<_> = blocks.into_iter().collect();
+    block_list.sort_unstable_by_key(|(k, _)| *k);
+    let group_grams: Vec<GroupFeatures<'_>> = group_list
+        .iter()
+        .map(|((_, script, core, part), members)| {
+            let first = members[0];
+            let grams = prepared[first]
+                .titles
+                .iter()
+                .find(|t| t.script == *script && t.core == *core)
+                .map(|t| t.grams.as_slice())
+                .unwrap_or(&[]);
+            let head = prepared[first]
+                .titles
+                .iter()
+                .find(|t| t.script == *script && t.core == *core)
+                .map(|t| t.head.as_str())
+                .unwrap_or("");
+            let people: FxHashSet<&str> = members
+                .iter()
+                .flat_map(|&m| prepared[m].people.iter().map(String::as_str))
+                .collect();
+            (grams, head, *part, people)
+        })
+        .collect();
+    for ((_, script), gs) in &block_list {
+        let lang = script.language();
+        for (x, &ga) in gs.iter().enumerate() {
+            for &gb in &gs[x + 1..] {
+                let (a, b) = (&group_grams[ga], &group_grams[gb]);
+                if a.2 != b.2 {
+                    continue;
+                }
+                let score = dice(a.0, b.0);
+                let shared = a.3.intersection(&b.3).count();
+                let conflict = !a.3.is_empty() && !b.3.is_empty() && shared == 0;
+                let ia = group_list[ga].1[0];
+                let ib = group_list[gb].1[0];
+                if score >= THRESHOLDS.title_similarity && !conflict {
+                    forest.union(ia, ib, Signal::TitleSimilarity { lang }, score, false);
+                } else if shared >= 2
+                    && (score >= THRESHOLDS.title_with_instructor
+                        || (!a.1.is_empty() && a.1 == b.1))
+                {
+                    forest.union(ia, ib, Signal::InstructorOverlap, score, false);
+                }
+            }
+        }
+    }
+
+    // Cross-language: learn which titles are translations of each other from clusters
+    // that already hold several scripts, then link same-institution, same-part groups
+    // whose titles are known translations.
+    let mut cores_by_root: FxHashMap<usize, Vec<(Script, &str)>> = FxHashMap::default();
+    for (i, p) in prepared.iter().enumerate() {
+        let root = forest.find(i);
+        let entry = cores_by_root.entry(root).or_default();
+        for t in &p.titles {
+            if !t.core.is_empty() && !entry.contains(&(t.script, t.core.as_str())) {
+                entry.push((t.script, t.core.as_str()));
+            }
+        }
+    }
+    let mut translations: Translations<'_> = FxHashSet::default();
+    let mut roots: Vec<_> = cores_by_root.into_iter().collect();
+    roots.sort_unstable_by_key(|(r, _)| *r);
+    for (_, cores) in &roots {
+        for a in cores {
+            for b in cores {
+                if a.0 != b.0 {
+                    translations.insert((*a, *b));
+                }
+            }
+        }
+    }
+    let mut by_inst_part: FxHashMap<(u32, Option<u8>), Vec<usize>> = FxHashMap::default();
+    for (g, ((inst, _, _, part), _)) in group_list.iter().enumerate() {
+        by_inst_part.entry((*inst, *part)).or_default().push(g);
+    }
+    let mut ip_list: Vec<_> = by_inst_part.into_iter().collect();
+    ip_list.sort_unstable_by_key(|(k, _)| *k);
+    for (_, gs) in &ip_list {
+        for (x, &ga) in gs.iter().enumerate() {
+            for &gb in &gs[x + 1..] {
+                let ((_, sa, ca, _), ma) = &group_list[ga];
+                let ((_, sb, cb, _), mb) = &group_list[gb];
+                if sa == sb || !translations.contains(&((*sa, *ca), (*sb, *cb))) {
+                    continue;
+                }
+                forest.union(ma[0], mb[0], Signal::CrossLanguageTitle, 1.0, false);
+            }
+        }
+    }
+
+    link_across_languages_by_people(records, &prepared, &mut forest, &translations);
+
+    forest.finish(records)
+}
+
+/// What one cluster holds, for the cross-language step.
+#[derive(Default)]
+struct RootInfo<'a> {
+    scripts: u8,
+    people: FxHashSet<&'a str>,
+    subjects: Vec<String>,
+    year: Option<u16>,
+    cores: Vec<(Script, &'a str)>,
+}
+
+/// Links clusters with no script in common (a Chinese listing and an English one) at the
+/// same institution and part when they share an instructor (names folded across
+/// scripts), their subject labels are not known to differ, and each is the other's
+/// single best candidate. Subject-label translations are learned from clusters that hold
+/// several labels, as title translations are.
+fn link_across_languages_by_people(
+    records: &[MatchRecord],
+    prepared: &[Prepared],
+    forest: &mut Forest<'_>,
+    translations: &Translations<'_>,
+) {
+    let mut info: FxHashMap<usize, RootInfo<'_>> = FxHashMap::default();
+    let mut key_of: FxHashMap<usize, (u32, Option<u8>)> = FxHashMap::default();
+    for (i, p) in prepared.iter().enumerate() {
+        let root = forest.find(i);
+        let e = info.entry(root).or_default();
+        for t in &p.titles {
+            e.scripts |= 1 << (t.script as u8);
+            e.cores.push((t.script, t.core.as_str()));
+        }
+        e.people.extend(p.people.iter().map(String::as_str));
+        if let Some(s) = &records[i].subject {
+            let s = super::text::light(s);
+            if !e.subjects.contains(&s) {
+                e.subjects.push(s);
+            }
+        }
+        let year = records[i]
+            .start_date
+            .as_deref()
+            .and_then(|d| d.get(..4))
+            .and_then(|y| y.parse::<u16>().ok());
+        e.year = match (e.year, year) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(inst) = p.inst {
+            key_of.entry(root).or_insert((inst, forest.part[root]));
+        }
+    }
+    let mut subject_pairs: FxHashSet<(String, String)> = FxHashSet::default();
+    for e in info.values() {
+        for a in &e.subjects {
+            for b in &e.subjects {
+                if a != b {
+                    subject_pairs.insert((a.clone(), b.clone()));
+                }
+            }
+        }
+    }
+    let mut postings: FxHashMap<(u32, Option<u8>, &str), Vec<usize>> = FxHashMap::default();
+    let mut roots: Vec<usize> = key_of.keys().copied().collect();
+    roots.sort_unstable();
+    for &r in &roots {
+        let (Some(k), Some(e)) = (key_of.get(&r), info.get(&r)) else {
+            continue;
+        };
+        for person in &e.people {
+            postings.entry((k.0, k.1, person)).or_default().push(r);
+        }
+    }
+    let mut best: FxHashMap<usize, (usize, f32, bool)> = FxHashMap::default();
+    for &r in &roots {
+        let (Some(k), Some(e)) = (key_of.get(&r), info.get(&r)) else {
+            continue;
+        };
+        let mut shared: FxHashMap<usize, u32> = FxHashMap::default();
+        for person in &e.people {
+            if let Some(list) = postings.get(&(k.0, k.1, person)) {
+                for &c in list {
+                    if c != r {
+                        *shared.entry(c).or_default() += 1;
+                    }
+                }
+            }
+        }
+        let mut top: Option<(usize, f32, bool)> = None;
+        let mut candidates: Vec<_> = shared.into_iter().collect();
+        candidates.sort_unstable();
+        for (c, n) in candidates {
+            let Some(o) = info.get(&c) else { continue };
+            if o.scripts & e.scripts != 0 || o.scripts == 0 || e.scripts == 0 {
+                continue;
+            }
+            let subjects_known = !e.subjects.is_empty() && !o.subjects.is_empty();
+            let subjects_agree = e.subjects.iter().any(|a| {
+                o.subjects
+                    .iter()
+                    .any(|b| a == b || subject_pairs.contains(&(a.clone(), b.clone())))
+            });
+            if subjects_known && !subjects_agree {
+                continue;
+            }
+            let translated = e
+                .cores
+                .iter()
+                .any(|a| o.cores.iter().any(|b| translations.contains(&(*a, *b))));
+            let mut score = n as f32;
+            if subjects_agree {
+                score += 1.0;
+            }
+            if e.year.is_some() && e.year == o.year {
+                score += 0.5;
+            }
+            if translated {
+                score += 2.0;
+            }
+            top = match top {
+                Some((_, s, _)) if s > score => top,
+                Some((tc, s, _)) if s == score => Some((tc, s, true)),
+                _ => Some((c, score, false)),
+            };
+        }
+        if let Some(t) = top {
+            best.insert(r, t);
+        }
+    }
+    let mut pairs: Vec<(usize, usize, f32)> = best
+        .iter()
+        .filter(|(r, (c, _, tie))| {
+            !tie && *r < c && best.get(c).is_some_and(|(back, _, t)| back == *r && !t)
+        })
+        .map(|(r, (c, s, _))| (*r, *c, *s))
+        .collect();
+    pairs.sort_unstable_by_key(|(a, b, _)| (*a, *b));
+    for (a, b, score) in pairs {
+        forest.union(a, b, Signal::InstructorOverlap, score, false);
+    }
+}
+
+/// Whether two records sharing a course key may be linked by it.
+fn key_compatible(a: &Prepared, b: &Prepared) -> bool {
+    // The key's organisation may be ambiguous (a truncated code shared by several
+    // institutions): two different full names in one script mean two institutions.
+    if let (Some(x), Some(y)) = (a.inst, b.inst)
+        && x != y
+        && let (Some((sa, ga)), Some((sb, gb))) = (&a.inst_name, &b.inst_name)
+        && sa == sb
+        && dice(ga, gb) < super::prepare::SAME_NAME_SIMILARITY
+    {
+        return false;
+    }
+    if people_conflict(a, b) {
+        return false;
+    }
+    let mut shared_script = false;
+    for ta in &a.titles {
+        for tb in &b.titles {
+            if ta.script == tb.script {
+                shared_script = true;
+                if ta.head == tb.head || dice(&ta.grams, &tb.grams) >= KEY_TITLE_SIMILARITY {
+                    return true;
+                }
+            }
+        }
+    }
+    !shared_script
+}
+
+/// Titles of two records sharing a key and a script must be at least this similar.
+const KEY_TITLE_SIMILARITY: f32 = 0.4;
+
+/// Two records whose instructors are both known, in one script, and share no name.
+fn people_conflict(a: &Prepared, b: &Prepared) -> bool {
+    !a.people.is_empty()
+        && !b.people.is_empty()
+        && a.people_script == b.people_script
+        && !a.people.iter().any(|k| b.people.contains(k))
+}
+
+/// Union-find over record indexes with the merge constraints.
+struct Forest<'a> {
+    parent: Vec<u32>,
+    size: Vec<u32>,
+    /// The series part of each root's cluster, when any member names one.
+    part: Vec<Option<u8>>,
+    /// Per root: members that carry an operator unlink.
+    guarded: FxHashMap<usize, Vec<usize>>,
+    unlinks: FxHashMap<usize, Vec<usize>>,
+    links: Vec<Link>,
+    ids: Vec<u64>,
+    _records: std::marker::PhantomData<&'a ()>,
+}
+
+impl<'a> Forest<'a> {
+    fn new(records: &'a [MatchRecord], prepared: &[Prepared], overrides: &Overrides) -> Self {
+        let index: FxHashMap<u64, usize> =
+            records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        let mut unlinks: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
+        let mut guarded: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
+        for (a, b) in &overrides.unlinks {
+            if let (Some(&i), Some(&j)) = (index.get(a), index.get(b)) {
+                unlinks.entry(i).or_default().push(j);
+                unlinks.entry(j).or_default().push(i);
+                guarded.entry(i).or_default().push(i);
+                guarded.entry(j).or_default().push(j);
+            }
+        }
+        for v in guarded.values_mut() {
+            v.dedup();
+        }
+        Forest {
+            parent: (0..records.len() as u32).collect(),
+            size: vec![1; records.len()],
+            part: prepared.iter().map(|p| p.part).collect(),
+            guarded,
+            unlinks,
+            links: Vec::new(),
+            ids: records.iter().map(|r| r.id).collect(),
+            _records: std::marker::PhantomData,
+        }
+    }
+
+    fn find(&mut self, mut i: usize) -> usize {
+        while let Some(&p) = self.parent.get(i) {
+            let p = p as usize;
+            if p == i {
+                break;
+            }
+            let gp = self.parent.get(p).copied().unwrap_or(p as u32);
+            if let Some(slot) = self.parent.get_mut(i) {
+                *slot = gp;
+            }
+            i = p;
+        }
+        i
+    }
+
+    /// Merges the clusters of `a` and `b` unless a constraint forbids it (a forced merge
+    /// ignores the size cap and the part rule, never an unlink).
+    fn union(&mut self, a: usize, b: usize, signal: Signal, score: f32, forced: bool) {
+        let (ra, rb) = (self.find(a), self.find(b));
+        if ra == rb {
+            return;
+        }
+        if !forced {
+            let size = self.size[ra] + self.size[rb];
+            if size as usize > THRESHOLDS.max_cluster_size {
+                return;
+            }
+            if let (Some(pa), Some(pb)) = (self.part[ra], self.part[rb])
+                && pa != pb
+            {
+                return;
+            }
+        }
+        if self.unlinked(ra, rb) {
+            return;
+        }
+        let (keep, gone) = if ra < rb { (ra, rb) } else { (rb, ra) };
+        self.parent[gone] = keep as u32;
+        self.size[keep] += self.size[gone];
+        if self.part[keep].is_none() {
+            self.part[keep] = self.part[gone];
+        }
+        if let Some(g) = self.guarded.remove(&gone) {
+            self.guarded.entry(keep).or_default().extend(g);
+        }
+        self.links.push(Link {
+            a: self.ids[a],
+            b: self.ids[b],
+            signal,
+            score,
+        });
+    }
+
+    fn unlinked(&mut self, ra: usize, rb: usize) -> bool {
+        let Some(members) = self.guarded.get(&ra).cloned() else {
+            return false;
+        };
+        for m in members {
+            let partners = self.unlinks.get(&m).cloned().unwrap_or_default();
+            if partners.into_iter().any(|p| self.find(p) == rb) {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn finish(mut self, records: &[MatchRecord]) -> Clustering {
+        let mut smallest: FxHashMap<usize, u64> = FxHashMap::default();
+        let roots: Vec<usize> = (0..records.len()).map(|i| self.find(i)).collect();
+        for (i, r) in roots.iter().enumerate() {
+            let id = self.ids[i];
+            smallest
+                .entry(*r)
+                .and_modify(|m| *m = (*m).min(id))
+                .or_insert(id);
+        }
+        let assignments = roots
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (self.ids[i], smallest.get(r).copied().unwrap_or(self.ids[i])))
+            .collect();
+        Clustering {
+            assignments,
+            links: self.links,
+            thresholds: THRESHOLDS,
+        }
+    }
+}

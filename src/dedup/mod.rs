@@ -1,0 +1,40 @@
+//! Cross-platform deduplication: every listing belongs to exactly one canonical course.
+//! Pure matching over [`MatchRecord`]s (keys, institution identity, folded titles,
+//! instructors); the store keeps course ids stable across syncs on top of [`cluster`].
+
+mod alias;
+pub mod bench;
+mod cluster;
+mod prepare;
+mod record;
+pub mod text;
+
+pub use alias::AliasTable;
+pub use bench::{BenchStats, bench_dedup};
+pub use cluster::{Clustering, Link, Overrides, Signal, THRESHOLDS, Thresholds, cluster};
+pub use record::{BenchRow, CourseIdentity, MatchRecord, TaggedTitle, course_identity, listing_of};
+
+use std::path::PathBuf;
+
+/// Why deduplication could not run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DedupError {
+    /// The alias table is not valid TOML of the expected shape.
+    #[error("institution alias table: {0}")]
+    AliasTable(String),
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// A CSV file is malformed.
+    #[error("{path}: {source}")]
+    Csv {
+        path: PathBuf,
+        #[source]
+        source: csv::Error,
+    },
+}

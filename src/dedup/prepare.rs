@@ -1,0 +1,186 @@
+//! Per-record features for matching: course identities, listing ids, the resolved
+//! institution, folded titles per script and instructor name keys.
+
+use rustc_hash::FxHashSet;
+
+use super::alias::AliasTable;
+use super::record::{CourseIdentity, MatchRecord, course_identity, listing_of};
+use super::text::{self, Script, TitleCore, grams, split_bilingual, title_core};
+
+/// One folded title of a record.
+#[derive(Debug, Clone)]
+pub struct PreparedTitle {
+    pub script: Script,
+    pub core: String,
+    pub head: String,
+    pub grams: Vec<u32>,
+}
+
+/// What [`super::cluster`] compares.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    pub keys: Vec<CourseIdentity>,
+    pub listing: Option<String>,
+    pub inst: Option<u32>,
+    /// The institution's name as n-grams with its script, when it is a full name (not a
+    /// one-word code): two different full names in one script are two institutions.
+    pub inst_name: Option<(Script, Vec<u32>)>,
+    pub titles: Vec<PreparedTitle>,
+    pub part: Option<u8>,
+    /// Squashed name keys of all instructors, sorted.
+    pub people: Vec<String>,
+    /// Whether the instructor names were written in Latin letters.
+    pub people_script: Script,
+}
+
+/// Prepares every record, teaching `aliases` what the records' keys say about
+/// institution names: a record listed under a platform organisation names that
+/// organisation's institution.
+pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Prepared> {
+    let keys: Vec<Vec<CourseIdentity>> = records
+        .iter()
+        .map(|r| {
+            let mut ks: Vec<CourseIdentity> = r
+                .identifiers
+                .iter()
+                .chain(r.source_id.as_ref())
+                .filter_map(|s| course_identity(s))
+                .collect();
+            ks.sort_unstable();
+            ks.dedup();
+            ks
+        })
+        .collect();
+    let orgs: FxHashSet<String> = keys.iter().flatten().map(|k| k.org.clone()).collect();
+    learn_institutions(records, &keys, aliases);
+    let is_org = |s: &str| orgs.contains(s);
+    let mut out = Vec::with_capacity(records.len());
+    for (r, ks) in records.iter().zip(keys) {
+        let inst = r.institutions.first().map(|n| aliases.resolve_or_add(n));
+        let mut titles: Vec<PreparedTitle> = Vec::new();
+        let mut part = r.part;
+        for t in &r.titles {
+            let pieces = match split_bilingual(&t.text) {
+                Some((native, latin)) => vec![native, latin],
+                None => vec![t.text.clone()],
+            };
+            for piece in pieces {
+                let TitleCore {
+                    core,
+                    head,
+                    part: p,
+                    script,
+                } = title_core(&piece, &is_org);
+                if part.is_none() {
+                    part = p;
+                }
+                if core.is_empty() || titles.iter().any(|x| x.script == script && x.core == core) {
+                    continue;
+                }
+                let g = grams(&core, script);
+                titles.push(PreparedTitle {
+                    script,
+                    core,
+                    head,
+                    grams: g,
+                });
+            }
+        }
+        let mut people: Vec<String> = r
+            .instructors
+            .iter()
+            .flat_map(|p| text::person_keys(p))
+            .collect();
+        people.sort_unstable();
+        people.dedup();
+        let people_script = r
+            .instructors
+            .first()
+            .map(|p| Script::dominant(p))
+            .unwrap_or(Script::Latin);
+        let inst_name = r.institutions.first().and_then(|n| {
+            let folded = text::institution_key(n);
+            let script = Script::dominant(&folded);
+            (folded.contains(' ') || script != Script::Latin)
+                .then(|| (script, grams(&folded, script)))
+        });
+        out.push(Prepared {
+            inst_name,
+            listing: r.source_id.as_deref().and_then(listing_of),
+            keys: ks,
+            inst,
+            titles,
+            part,
+            people,
+            people_script,
+        });
+    }
+    out
+}
+
+/// Teaches `aliases` that a record's institution name and the platform organisation in
+/// its key are one institution — for the organisations a name is listed under in at
+/// least [`ORG_SHARE`] of its keyed records. An ambiguous organisation (a truncated code
+/// such as `NINGBO` used by several universities) is then a minority for the names that
+/// also appear elsewhere, and cannot chain distinct institutions together.
+fn learn_institutions(
+    records: &[MatchRecord],
+    keys: &[Vec<CourseIdentity>],
+    aliases: &mut AliasTable,
+) {
+    use rustc_hash::FxHashMap;
+    let mut counts: FxHashMap<String, FxHashMap<&str, u32>> = FxHashMap::default();
+    for (r, ks) in records.iter().zip(keys) {
+        for k in ks {
+            for name in &r.institutions {
+                let folded = text::institution_key(name);
+                *counts.entry(folded).or_default().entry(&k.org).or_default() += 1;
+            }
+        }
+    }
+    let mut names: Vec<_> = counts.into_iter().collect();
+    names.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut names_of_org: FxHashMap<&str, Vec<&str>> = FxHashMap::default();
+    for (name, orgs) in &names {
+        let total: u32 = orgs.values().sum();
+        for (org, n) in orgs {
+            if *n as f32 >= ORG_SHARE * total as f32 {
+                names_of_org.entry(org).or_default().push(name);
+            }
+        }
+    }
+    let mut orgs: Vec<_> = names_of_org.into_iter().collect();
+    orgs.sort_unstable();
+    for (org, names) in orgs {
+        if !ambiguous(&names) {
+            for name in names {
+                aliases.learn(name, org);
+            }
+        }
+    }
+}
+
+/// An organisation is ambiguous when it lists two different full names in one script:
+/// an institution has one name per language (spelling variants aside), so `PHITSA`
+/// listing both a university and a nursing college names two institutions.
+fn ambiguous(names: &[&str]) -> bool {
+    let full: Vec<(Script, Vec<u32>)> = names
+        .iter()
+        .filter(|n| n.contains(' ') || Script::dominant(n) != Script::Latin)
+        .map(|n| {
+            let script = Script::dominant(n);
+            (script, grams(n, script))
+        })
+        .collect();
+    full.iter().enumerate().any(|(i, (sa, ga))| {
+        full[i + 1..]
+            .iter()
+            .any(|(sb, gb)| sa == sb && text::dice(ga, gb) < SAME_NAME_SIMILARITY)
+    })
+}
+
+/// Two full names in one script at least this similar are spellings of one name.
+pub const SAME_NAME_SIMILARITY: f32 = 0.7;
+
+/// The share of a name's keyed records an organisation needs to be learned as its alias.
+const ORG_SHARE: f32 = 0.3;

@@ -1,0 +1,262 @@
+//! Cross-platform deduplication on small hand-written listings.
+
+use coursefed::dedup::{AliasTable, MatchRecord, Overrides, Signal, TaggedTitle, cluster};
+use coursefed::domain::ListingDraft;
+
+fn rec(id: u64, source: &str, title: &str, inst: &str, people: &[&str]) -> MatchRecord {
+    MatchRecord {
+        id,
+        source: source.into(),
+        titles: vec![TaggedTitle {
+            lang: None,
+            text: title.into(),
+        }],
+        institutions: vec![inst.into()],
+        instructors: people.iter().map(|p| (*p).to_owned()).collect(),
+        ..Default::default()
+    }
+}
+
+fn with_key(mut r: MatchRecord, key: &str) -> MatchRecord {
+    r.source_id = Some(key.into());
+    r.identifiers = vec![key.into()];
+    r
+}
+
+fn run(records: &[MatchRecord], overrides: &Overrides) -> Vec<u64> {
+    let aliases = AliasTable::load_default().unwrap();
+    let c = cluster(records, &aliases, overrides);
+    records
+        .iter()
+        .map(|r| c.cluster_of(r.id).unwrap())
+        .collect()
+}
+
+fn together(records: &[MatchRecord]) -> Vec<u64> {
+    run(records, &Overrides::default())
+}
+
+#[test]
+fn part_1_and_part_2_stay_apart() {
+    let c = together(&[
+        rec(1, "edx", "Calculus Part 1", "MIT", &["Gilbert Strang"]),
+        rec(2, "edx", "Calculus Part 2", "MIT", &["Gilbert Strang"]),
+        rec(3, "coursera", "Calculus: Part 1 (2024 Fall)", "MITx", &[]),
+    ]);
+    assert_ne!(c[0], c[1]);
+    assert_eq!(c[0], c[2]);
+}
+
+#[test]
+fn shang_and_xia_stay_apart() {
+    let c = together(&[
+        rec(1, "xuetangx", "微积分（上）", "清华大学", &["王伟"]),
+        rec(2, "xuetangx", "微积分（下）", "清华大学", &["王伟"]),
+        rec(3, "xuetangx", "微积分（上）(2023秋)", "清华大学", &["王伟"]),
+    ]);
+    assert_ne!(c[0], c[1]);
+    assert_eq!(c[0], c[2]);
+}
+
+#[test]
+fn roman_and_thai_part_numbers_stay_apart() {
+    let c = together(&[
+        rec(1, "openedu", "Физика I", "СПбГУ", &[]),
+        rec(2, "openedu", "Физика II", "СПбГУ", &[]),
+        rec(3, "thaimooc", "ฟิสิกส์ ภาค 1", "มหาวิทยาลัยมหิดล", &[]),
+        rec(4, "thaimooc", "ฟิสิกส์ ภาค 2", "มหาวิทยาลัยมหิดล", &[]),
+    ]);
+    assert_ne!(c[0], c[1]);
+    assert_ne!(c[2], c[3]);
+}
+
+#[test]
+fn same_open_edx_key_links_across_platforms() {
+    let records = [
+        with_key(
+            rec(10, "edx", "Data Structures", "Tsinghua University", &[]),
+            "course-v1:TsinghuaX+30240184X+2T2024",
+        ),
+        with_key(
+            rec(11, "xuetangx", "数据结构（2024秋）", "清华大学", &[]),
+            "course-v1:TsinghuaX+30240184X+2024_T2",
+        ),
+    ];
+    let aliases = AliasTable::load_default().unwrap();
+    let c = cluster(&records, &aliases, &Overrides::default());
+    assert_eq!(c.cluster_of(10), c.cluster_of(11));
+    assert!(c.links.iter().any(|l| l.signal == Signal::SharedKey));
+}
+
+#[test]
+fn english_alternative_title_meets_english_listing() {
+    let mut thai = rec(1, "thaimooc", "การเรียนรู้ของเครื่อง", "จุฬาลงกรณ์มหาวิทยาลัย", &[]);
+    thai.titles.push(TaggedTitle {
+        lang: Some("en".into()),
+        text: "Machine Learning".into(),
+    });
+    let c = together(&[
+        thai,
+        rec(
+            2,
+            "edx",
+            "Machine Learning (2023 Spring)",
+            "Chulalongkorn University",
+            &[],
+        ),
+    ]);
+    assert_eq!(c[0], c[1]);
+}
+
+#[test]
+fn bilingual_title_meets_both_languages() {
+    let c = together(&[
+        rec(
+            1,
+            "edx",
+            "数据结构 | Data Structures",
+            "Peking University",
+            &[],
+        ),
+        rec(2, "coursera", "Data Structures", "PekingX", &[]),
+        rec(3, "xuetangx", "数据结构", "北京大学", &[]),
+    ]);
+    assert_eq!(c[0], c[1]);
+    assert_eq!(c[0], c[2]);
+}
+
+#[test]
+fn generic_title_from_two_institutions_stays_apart() {
+    let c = together(&[
+        rec(
+            1,
+            "edx",
+            "Introduction to Statistics",
+            "Harvard University",
+            &[],
+        ),
+        rec(
+            2,
+            "edx",
+            "Introduction to Statistics",
+            "Stanford University",
+            &[],
+        ),
+    ]);
+    assert_ne!(c[0], c[1]);
+}
+
+#[test]
+fn weak_chain_does_not_form_a_giant_cluster() {
+    // Each title differs from the next by one word: neighbours are similar, the ends are
+    // not. Without a shared instructor none of these may merge into one chain.
+    let words = [
+        "Applied Statistics for Engineers",
+        "Applied Statistics for Economists",
+        "Applied Statistics for Ecologists",
+        "Applied Mathematics for Ecologists",
+        "Applied Mathematics for Educators",
+        "Applied Mechanics for Educators",
+    ];
+    let records: Vec<MatchRecord> = words
+        .iter()
+        .enumerate()
+        .map(|(i, t)| rec(i as u64 + 1, "edx", t, "MIT", &[]))
+        .collect();
+    let c = together(&records);
+    assert_ne!(c[0], c[5]);
+    let biggest = c
+        .iter()
+        .map(|x| c.iter().filter(|y| *y == x).count())
+        .max()
+        .unwrap();
+    assert!(biggest <= 2, "{c:?}");
+}
+
+#[test]
+fn operator_unlink_is_honoured() {
+    let records = [
+        rec(1, "edx", "Optics", "MIT", &[]),
+        rec(2, "edx", "Optics", "MIT", &[]),
+        rec(3, "coursera", "Optics", "MIT", &[]),
+    ];
+    assert_eq!(together(&records)[0], together(&records)[1]);
+    let c = run(
+        &records,
+        &Overrides {
+            links: vec![],
+            unlinks: vec![(1, 2)],
+        },
+    );
+    assert_ne!(c[0], c[1]);
+}
+
+#[test]
+fn operator_link_is_honoured() {
+    let records = [
+        rec(1, "edx", "Optics", "MIT", &[]),
+        rec(2, "stepik", "Оптика для всех", "Somewhere Else", &[]),
+    ];
+    assert_ne!(together(&records)[0], together(&records)[1]);
+    let c = run(
+        &records,
+        &Overrides {
+            links: vec![(2, 1)],
+            unlinks: vec![],
+        },
+    );
+    assert_eq!(c[0], c[1]);
+}
+
+#[test]
+fn cluster_ids_are_deterministic() {
+    let records = vec![
+        rec(7, "edx", "Optics", "MIT", &[]),
+        rec(3, "coursera", "OPTICS", "MITx", &[]),
+        rec(5, "edx", "Game Theory", "MIT", &[]),
+    ];
+    let forward = together(&records);
+    let mut reversed = records.clone();
+    reversed.reverse();
+    let mut backward = together(&reversed);
+    backward.reverse();
+    assert_eq!(forward, backward);
+    assert_eq!(forward, vec![3, 3, 5]);
+}
+
+#[test]
+fn same_teacher_in_two_scripts_and_same_title_links_same_platform_runs() {
+    let c = together(&[
+        rec(1, "stepik", "Оптика", "Университет ИТМО", &["Иван Петров"]),
+        rec(
+            2,
+            "stepik",
+            "ОПТИКА 2021",
+            "ITMO University",
+            &["Петров И."],
+        ),
+    ]);
+    assert_eq!(c[0], c[1]);
+}
+
+#[test]
+fn a_draft_becomes_a_match_record() {
+    let draft = ListingDraft {
+        external_id: "ChulaX+CU101".into(),
+        title: "การเรียนรู้ของเครื่อง".into(),
+        titles: [("en".to_owned(), "Machine Learning".to_owned())].into(),
+        institutions: vec!["Chulalongkorn University".into()],
+        same_as: vec!["course-v1:ChulaX+CU101+2024_1".into()],
+        ..Default::default()
+    };
+    let r = MatchRecord::from_draft(42, "thaimooc", &draft);
+    assert_eq!(r.id, 42);
+    assert_eq!(r.titles.len(), 2);
+    assert_eq!(r.titles[1].lang.as_deref(), Some("en"));
+    let edx = with_key(
+        rec(43, "edx", "Machine Learning 1T2025", "ChulaX", &[]),
+        "course-v1:ChulaX+CU101+1T2025",
+    );
+    let c = together(&[r, edx]);
+    assert_eq!(c[0], c[1]);
+}
