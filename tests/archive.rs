@@ -213,7 +213,10 @@ async fn sync_archives_every_page_with_status_url_and_hash(db: &TestDb) {
     );
     // Small recorded pages (~1.6 KB each) shrink about 1.8× at the fast gzip level the
     // archive uses; real 50 KB pages shrink more.
-    assert!(stored * 3 < raw * 2, "pages are stored compressed: {stored} of {raw} bytes");
+    assert!(
+        stored * 3 < raw * 2,
+        "pages are stored compressed: {stored} of {raw} bytes"
+    );
     let all_raw: u64 = pages.iter().map(|p| p.body_size).sum();
     let all_stored: u64 = pages.iter().map(|p| p.body.len() as u64).sum();
     eprintln!(

@@ -311,3 +311,36 @@ async fn failed_run_exits_1_and_succeeded_run_exits_0() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn bench_dedup_writes_one_cluster_per_course() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("records.csv");
+    std::fs::write(
+        &input,
+        "record_id,platform,source_id,title,institution,instructors,language,run_label,start_date,subject\n\
+         1,edx,course-v1:MITx+6.00.1x+2T2024,Introduction to Computer Science,MIT,Ana Bell,English,2T2024,2024-06-01,Computer Science\n\
+         2,edx,course-v1:MITx+6.00.1x+1T2025,Introduction to Computer Science,MIT,Ana Bell,English,1T2025,2025-01-15,Computer Science\n\
+         3,edx,course-v1:MITx+6.00.2x+1T2025,Introduction to Computational Thinking and Data Science,MIT,Eric Grimson,English,1T2025,2025-02-01,Computer Science\n",
+    )
+    .unwrap();
+    let output = dir.path().join("pred.csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_coursefed"))
+        .args(["bench", "dedup", "--input"])
+        .arg(&input)
+        .arg("--output")
+        .arg(&output)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let pred = std::fs::read_to_string(&output).unwrap();
+    let cluster = |id: &str| {
+        pred.lines()
+            .find(|l| l.starts_with(&format!("{id},")))
+            .and_then(|l| l.split(',').nth(1))
+            .unwrap_or_else(|| panic!("{id} missing from {pred}"))
+            .to_owned()
+    };
+    assert_eq!(cluster("1"), cluster("2"), "two runs of one course: {pred}");
+    assert_ne!(cluster("1"), cluster("3"), "a different course: {pred}");
+}

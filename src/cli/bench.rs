@@ -14,6 +14,41 @@ pub enum BenchCommand {
     /// Sync N synthetic edX-style items from a loopback platform into a fresh SQLite
     /// database; compare with a bare batched upsert of the same rows.
     Ingest(IngestArgs),
+    /// Cluster the dedup benchmark's records.csv (see shared/bench) with the matching code
+    /// the sync uses; write record_id,cluster_id.
+    Dedup(DedupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DedupArgs {
+    /// The benchmark's records.csv.
+    #[arg(long)]
+    pub input: std::path::PathBuf,
+    /// Where to write record_id,cluster_id.
+    #[arg(long)]
+    pub output: std::path::PathBuf,
+}
+
+fn run_dedup(args: DedupArgs) -> Result<u8, CliError> {
+    let stats = crate::dedup::bench_dedup(&args.input, &args.output)
+        .map_err(|e| CliError::Failed(format!("{}: {e}", args.input.display())))?;
+    println!(
+        "coursefed bench dedup: {} records -> {} clusters (largest {})",
+        stats.records, stats.clusters, stats.largest_cluster
+    );
+    println!(
+        "read {:.2} s, cluster {:.2} s, write {:.2} s",
+        stats.read.as_secs_f64(),
+        stats.cluster.as_secs_f64(),
+        stats.write.as_secs_f64()
+    );
+    for (signal, n) in &stats.links {
+        println!("  links by {signal}: {n}");
+    }
+    if let Some(rss) = peak_rss_bytes() {
+        println!("peak RSS: {:.0} MiB", rss as f64 / 1048576.0);
+    }
+    Ok(EXIT_OK)
 }
 
 #[derive(Debug, Args)]
@@ -42,7 +77,10 @@ fn print(p: &Phase) {
 }
 
 pub async fn run(cmd: BenchCommand) -> Result<u8, CliError> {
-    let BenchCommand::Ingest(args) = cmd;
+    let args = match cmd {
+        BenchCommand::Ingest(args) => args,
+        BenchCommand::Dedup(args) => return run_dedup(args),
+    };
     let failed = |e: &dyn std::fmt::Display| CliError::Failed(e.to_string());
     let tmp = tempfile::tempdir().map_err(|e| failed(&e))?;
     let dir = args.dir.clone().unwrap_or_else(|| tmp.path().to_owned());
