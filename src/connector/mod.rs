@@ -7,6 +7,7 @@
 //! rejections. Parsing and mapping in each style are pure functions over page bytes.
 
 mod context;
+mod json;
 pub mod openedx;
 pub mod openedx_rss;
 pub mod thaimooc;

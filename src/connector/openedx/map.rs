@@ -1,6 +1,7 @@
 //! One LMS Course API item (a course run) to a [`ListingDraft`] with one [`RunDraft`].
 //! Lenient: any field but `id` and `name` may be absent, null or of the wrong type.
 
+use crate::connector::json::kind;
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde_json::{Map, Value};
@@ -172,17 +173,6 @@ fn str_field<'a>(obj: &'a Map<String, Value>, field: &str) -> Option<&'a str> {
 /// A boolean flag; null, absent or not a boolean is `false`.
 fn flag(obj: &Map<String, Value>, field: &str) -> bool {
     obj.get(field).and_then(Value::as_bool).unwrap_or(false)
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! LMS Course API pages: the envelope (paginated `{results, pagination}` or a bare array)
 //! and the detail endpoint's `overview`. Pure: bytes in, drafts and rejections out.
 
+use crate::connector::json::kind;
 use chrono_tz::Tz;
 use serde::Serialize;
 use serde_json::Value;
@@ -144,17 +145,6 @@ fn merge_same_course(
         }
     }
     out
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
 }
 
 fn url_as_str<S: serde::Serializer>(url: &Option<Url>, s: S) -> Result<S::Ok, S::Error> {

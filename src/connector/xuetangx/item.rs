@@ -1,6 +1,7 @@
 //! One `product_list` item to a [`ListingDraft`] with one [`RunDraft`] (its classroom),
 //! or a [`Rejection`] naming the field at fault. Pure: values in, values out.
 
+use crate::connector::json::kind;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
@@ -292,17 +293,6 @@ fn integer(v: &Value) -> Option<i64> {
         Value::Number(n) => n.as_i64(),
         Value::String(s) => s.trim().parse().ok(),
         _ => None,
-    }
-}
-
-fn kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 
