@@ -4,14 +4,17 @@
 //! `UPDATE_GOLDEN=1 cargo test --test openedx_rss` rewrites the `*.expected.json` files;
 //! review the diff by eye before committing.
 
+#[path = "common/fixtures.rs"]
+mod fixtures;
+
 use std::path::{Path, PathBuf};
 
 use chrono::{TimeZone, Utc};
 use chrono_tz::Tz;
 use coursefed::config::SourceConfig;
 use coursefed::connector::openedx_rss::{ParsedFeed, parse_feed};
-use coursefed::connector::{Connector, ConnectorError, RecordSink, RunContext};
-use coursefed::domain::{ListingDraft, Pacing, Rejection, SourceId};
+use coursefed::connector::{Connector, ConnectorError, RunContext};
+use coursefed::domain::{ListingDraft, Pacing, SourceId};
 use coursefed::fetch::{FetchPolicy, HttpClient, SourceFetcher};
 use pretty_assertions::assert_eq;
 use proptest::prelude::*;
@@ -71,45 +74,10 @@ fn golden_json(feed: &ParsedFeed) -> Value {
 /// Compares with `<case>.expected.json`, or rewrites it when `UPDATE_GOLDEN=1`.
 fn check_golden(case: &str, url: &Url) {
     let actual = golden_json(&parse_fixture(&format!("{case}.xml"), url));
-    let expected_path = fixture_dir().join(format!("{case}.expected.json"));
-    if std::env::var("UPDATE_GOLDEN").as_deref() == Ok("1") {
-        let text = serde_json::to_string_pretty(&actual).unwrap() + "\n";
-        std::fs::write(&expected_path, text).unwrap();
-        return;
-    }
-    let text = std::fs::read_to_string(&expected_path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (run with UPDATE_GOLDEN=1 to create it)",
-            expected_path.display()
-        )
-    });
-    let expected: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(
-        actual, expected,
-        "{case}: output differs from the golden file"
-    );
+    fixtures::assert_golden(&format!("openedx_rss/{case}"), &actual);
 }
 
-/// Collects what a run emits.
-#[derive(Default)]
-struct VecSink {
-    listings: Vec<ListingDraft>,
-    rejections: Vec<Rejection>,
-    pages: Vec<String>,
-}
-
-impl RecordSink for VecSink {
-    fn listing(&mut self, draft: ListingDraft) -> Result<(), String> {
-        self.listings.push(draft);
-        Ok(())
-    }
-    fn reject(&mut self, rejection: Rejection) {
-        self.rejections.push(rejection);
-    }
-    fn page_fetched(&mut self, url: &Url) {
-        self.pages.push(url.to_string());
-    }
-}
+use fixtures::VecSink;
 
 /// A connector file for the mock platform, with `extra` keys appended.
 fn source(base_url: &str, extra: &str) -> SourceConfig {

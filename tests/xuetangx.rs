@@ -2,13 +2,16 @@
 //! `UPDATE_GOLDEN=1` to rewrite the expected files, then review them by eye) and whole runs
 //! against a local mock platform that insists on the session and the CSRF header.
 
+#[path = "common/fixtures.rs"]
+mod fixtures;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use coursefed::config::{SourceConfig, StyleConfig};
 use coursefed::connector::xuetangx::page::parse_page;
-use coursefed::connector::{Connector, ConnectorError, RecordSink, RunContext};
-use coursefed::domain::{ListingDraft, Rejection, SourceId};
+use coursefed::connector::{Connector, ConnectorError, RunContext};
+use coursefed::domain::{ListingDraft, SourceId};
 use coursefed::fetch::{FetchPolicy, HttpClient, SourceFetcher};
 use pretty_assertions::assert_eq;
 use serde_json::{Value, json};
@@ -39,21 +42,7 @@ fn normalised(case: &str) -> Value {
 }
 
 fn check_golden(case: &str) {
-    let actual = normalised(case);
-    let expected_path = fixtures().join(format!("{case}.expected.json"));
-    if std::env::var_os("UPDATE_GOLDEN").is_some_and(|v| v == "1") {
-        let text = serde_json::to_string_pretty(&actual).unwrap() + "\n";
-        std::fs::write(&expected_path, text).unwrap();
-        return;
-    }
-    let text = std::fs::read_to_string(&expected_path).unwrap_or_else(|e| {
-        panic!(
-            "{}: {e} (run with UPDATE_GOLDEN=1 to create it, then review it)",
-            expected_path.display()
-        )
-    });
-    let expected: Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(actual, expected, "{case}: normalised output changed");
+    fixtures::assert_golden(&format!("xuetangx/{case}"), &normalised(case));
 }
 
 #[test]
@@ -107,22 +96,7 @@ fn naive_beijing_times_are_read_in_the_source_zone() {
 
 // ---------------------------------------------------------------- runs against a mock platform
 
-#[derive(Default)]
-struct VecSink {
-    listings: Vec<ListingDraft>,
-    rejections: Vec<Rejection>,
-}
-
-impl RecordSink for VecSink {
-    fn listing(&mut self, draft: ListingDraft) -> Result<(), String> {
-        self.listings.push(draft);
-        Ok(())
-    }
-
-    fn reject(&mut self, rejection: Rejection) {
-        self.rejections.push(rejection);
-    }
-}
+use fixtures::VecSink;
 
 impl VecSink {
     /// The drafts folded by external id, as the sync merges them.
