@@ -30,27 +30,17 @@ pub enum Store {
 /// `write` is given, the read pool otherwise) and `$db` naming the sqlx database type.
 macro_rules! dispatch {
     ($store:expr, $db:ident, $pool:ident => $body:expr) => {
-        match $store {
-            $crate::store::Store::Sqlite(b) => {
-                #[allow(dead_code)]
-                type $db = sqlx::Sqlite;
-                let $pool = &b.read;
-                $body
-            }
-            $crate::store::Store::Postgres(b) => {
-                #[allow(dead_code)]
-                type $db = sqlx::Postgres;
-                let $pool = &b.pool;
-                $body
-            }
-        }
+        dispatch!(@on $store, read, $db, $pool => $body)
     };
     (write $store:expr, $db:ident, $pool:ident => $body:expr) => {
+        dispatch!(@on $store, write, $db, $pool => $body)
+    };
+    (@on $store:expr, $sqlite_pool:ident, $db:ident, $pool:ident => $body:expr) => {
         match $store {
             $crate::store::Store::Sqlite(b) => {
                 #[allow(dead_code)]
                 type $db = sqlx::Sqlite;
-                let $pool = &b.write;
+                let $pool = &b.$sqlite_pool;
                 $body
             }
             $crate::store::Store::Postgres(b) => {

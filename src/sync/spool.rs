@@ -67,11 +67,6 @@ impl Spool {
         (&self.rejects, self.rejected)
     }
 
-    /// Distinct listings spooled so far is not known until grouping; this is drafts.
-    pub fn drafts(&self) -> usize {
-        self.index.len()
-    }
-
     /// Finishes writing and returns the drafts grouped by external id (several drafts of
     /// one listing merged with [`ListingDraft::absorb`]), in no particular order.
     pub fn into_grouped(mut self) -> std::io::Result<Grouped> {
