@@ -23,6 +23,7 @@
 //! - [`cli`]: the `coursefed` commands (one file each); `main.rs` only parses and exits.
 //! - [`telemetry`]: tracing set-up.
 
+pub mod api;
 pub mod bench;
 pub mod cli;
 pub mod config;
@@ -32,6 +33,7 @@ pub mod demo;
 pub mod domain;
 pub mod export;
 pub mod fetch;
+pub mod metrics;
 pub mod normalise;
 pub mod store;
 pub mod sync;
