@@ -5,12 +5,14 @@
 mod alias;
 pub mod bench;
 mod cluster;
+pub mod incremental;
 mod prepare;
 mod record;
 pub mod text;
 
 pub use alias::AliasTable;
 pub use bench::{BenchStats, bench_dedup};
+pub use incremental::RematchStats;
 pub use cluster::{Clustering, Link, Overrides, Signal, THRESHOLDS, Thresholds, cluster};
 pub use record::{BenchRow, CourseIdentity, MatchRecord, TaggedTitle, course_identity, listing_of};
 

@@ -23,4 +23,8 @@ pub enum StoreError {
         id: String,
         message: String,
     },
+    /// Deduplication could not run (the shipped institution alias table is invalid), or
+    /// an operator override names something that does not exist.
+    #[error("deduplication: {0}")]
+    Dedup(String),
 }

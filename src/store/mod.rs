@@ -6,6 +6,7 @@
 
 mod archive;
 mod backend;
+mod dedup;
 mod error;
 mod ledger;
 mod read;
@@ -15,7 +16,8 @@ pub use archive::{NewRawPage, RawPage};
 pub use error::StoreError;
 pub use ledger::{RunStats, SyncRunRow};
 pub use read::{ListingFilter, StoredListing};
-pub use write::ApplyStats;
+pub use dedup::{CourseLinkRow, OverrideRow};
+pub use write::{ApplyReport, ApplyStats};
 
 use backend::{PgBackend, SqliteBackend};
 

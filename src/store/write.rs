@@ -39,6 +39,15 @@ macro_rules! append_changes {
 /// Listings per batch: 32 columns × 500 rows stays under SQLite's bind limit.
 const BATCH: usize = 500;
 
+/// What [`Store::apply_run_report`] did: the run's counts, the listings it created,
+/// updated or reactivated (by listing id), and the re-matching of those.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ApplyReport {
+    pub stats: RunStats,
+    pub changed: Vec<String>,
+    pub dedup: crate::dedup::RematchStats,
+}
+
 /// What applying a run changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ApplyStats {
@@ -90,12 +99,34 @@ impl Store {
         source_id: &str,
         drafts: I,
         withdraw_unseen: bool,
-        mut stats: RunStats,
+        stats: RunStats,
         rejects: &[Rejection],
     ) -> Result<RunStats, StoreError>
     where
         I: Iterator<Item = Result<ListingDraft, String>> + Send,
     {
+        self.apply_run_report(run_id, source_id, drafts, withdraw_unseen, stats, rejects)
+            .await
+            .map(|r| r.stats)
+    }
+
+    /// [`Store::apply_run`], also reporting the listings the run created, updated or
+    /// reactivated, and what re-matching them did (in the same transaction).
+    pub async fn apply_run_report<I>(
+        &self,
+        run_id: i64,
+        source_id: &str,
+        drafts: I,
+        withdraw_unseen: bool,
+        mut stats: RunStats,
+        rejects: &[Rejection],
+    ) -> Result<ApplyReport, StoreError>
+    where
+        I: Iterator<Item = Result<ListingDraft, String>> + Send,
+    {
+        let mut changed: Vec<String> = Vec::new();
+        let mut created: Vec<String> = Vec::new();
+        let dedup;
         let now = Utc::now();
         let mut drafts = drafts;
         let mut applied = ApplyStats::default();
@@ -342,6 +373,10 @@ impl Store {
                         Plan::Unchanged => { applied.unchanged += 1; continue; }
                     };
                     changes.push(("listing", listing_id(source_id, &d.external_id), "upsert"));
+                    changed.push(listing_id(source_id, &d.external_id));
+                    if matches!(p, Plan::Create { .. }) {
+                        created.push(listing_id(source_id, &d.external_id));
+                    }
                     changes.push(("course", course_id.clone(), "upsert"));
                 }
                 if !touched_courses.is_empty() {
@@ -410,6 +445,8 @@ impl Store {
                 }
             }
 
+            // Re-match what changed, before the run is recorded as applied.
+            dedup = super::dedup::rematch!(DB, &mut *tx, &changed, &created, Some(run_id), now);
             stats.created = applied.created;
             stats.updated = applied.updated;
             stats.unchanged = applied.unchanged;
@@ -418,6 +455,6 @@ impl Store {
             finish_run_row!(&mut *tx, run_id, RunOutcome::Succeeded, stats, None::<&str>);
             tx.commit().await?;
         });
-        Ok(stats)
+        Ok(ApplyReport { stats, changed, dedup })
     }
 }

@@ -31,6 +31,8 @@ pub struct SyncReport {
     pub duration: Duration,
     /// Why the run failed.
     pub error: Option<String>,
+    /// What re-matching the run's changed listings did (all zero when nothing changed).
+    pub dedup: crate::dedup::RematchStats,
 }
 
 fn as_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -91,6 +93,7 @@ async fn run_pages(
         stats: RunStats::default(),
         duration: Duration::ZERO,
         error: None,
+        dedup: Default::default(),
     };
     let mut spool = match Spool::new() {
         Ok(s) => s,
@@ -131,7 +134,7 @@ async fn run_pages(
         }
     };
     match store
-        .apply_run(
+        .apply_run_report(
             run_id,
             source.id.as_str(),
             grouped,
@@ -141,8 +144,10 @@ async fn run_pages(
         )
         .await
     {
-        Ok(stats) => {
+        Ok(applied) => {
+            let stats = applied.stats;
             report.stats = stats;
+            report.dedup = applied.dedup;
             report.outcome = RunOutcome::Succeeded;
             report.duration = started.elapsed();
             tracing::info!(
