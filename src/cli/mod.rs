@@ -5,6 +5,7 @@
 mod bench;
 mod connectors;
 mod courses;
+mod dedup;
 mod export;
 mod replay;
 mod sync;
@@ -66,6 +67,9 @@ pub enum Command {
     /// List or show stored courses.
     #[command(subcommand)]
     Courses(courses::CoursesCommand),
+    /// Explain, link, unlink or re-match deduplicated courses.
+    #[command(subcommand)]
+    Dedup(dedup::DedupCommand),
     /// List or validate connector files.
     #[command(subcommand)]
     Connectors(connectors::ConnectorsCommand),
@@ -127,6 +131,7 @@ impl Cli {
             Command::Replay(args) => replay::run(&config, args).await,
             Command::Export(args) => export::run(&config, args).await,
             Command::Courses(cmd) => courses::run(&config, cmd).await,
+            Command::Dedup(cmd) => dedup::run(&config, cmd).await,
             Command::Connectors(cmd) => connectors::run(&config, cmd),
             Command::Demo(args) => crate::demo::run(&config, args).await,
             Command::Bench(cmd) => bench::run(cmd).await,

@@ -6,6 +6,7 @@ mod alias;
 pub mod bench;
 mod cluster;
 pub mod incremental;
+mod operator;
 mod prepare;
 mod record;
 pub mod text;
@@ -13,6 +14,10 @@ pub mod text;
 pub use alias::AliasTable;
 pub use bench::{BenchStats, bench_dedup};
 pub use incremental::RematchStats;
+pub use operator::{
+    ExplainedListing, Explanation, ListingEvidence, OverrideNote, ThresholdsDoc, explain, link,
+    unlink,
+};
 pub use cluster::{Clustering, Link, Overrides, Signal, THRESHOLDS, Thresholds, cluster};
 pub use record::{BenchRow, CourseIdentity, MatchRecord, TaggedTitle, course_identity, listing_of};
 

@@ -624,6 +624,19 @@ impl Store {
         Ok(out)
     }
 
+    /// Every listing id, sorted (for a full re-match).
+    pub async fn all_listing_ids(&self) -> Result<Vec<String>, StoreError> {
+        let ids = dispatch!(self, DB, pool => {
+            sqlx::query("SELECT id FROM listings ORDER BY id")
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String, _>("id"))
+                .collect::<Result<Vec<_>, _>>()?
+        });
+        Ok(ids)
+    }
+
     /// The blocking keys stored for a listing (for tests and diagnosis).
     pub async fn match_keys(&self, listing_id: &str) -> Result<Vec<String>, StoreError> {
         let keys = dispatch!(self, DB, pool => {
