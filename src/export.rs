@@ -214,8 +214,8 @@ impl CourseDoc {
             })
         }
         let non_empty = |v: &Vec<String>| (!v.is_empty()).then(|| v.clone());
-        let title = pick(&ranked, &mut provenance, "title", |l| Some(l.title.clone()))
-            .unwrap_or_default();
+        let title =
+            pick(&ranked, &mut provenance, "title", |l| Some(l.title.clone())).unwrap_or_default();
         let description = pick(&ranked, &mut provenance, "description", |l| {
             (l.description_html.is_some() || l.description_text.is_some())
                 .then(|| (l.description_html.clone(), l.description_text.clone()))
@@ -254,11 +254,17 @@ impl CourseDoc {
                 non_empty(&l.instructors)
             })
             .unwrap_or_default(),
-            subjects: pick(&ranked, &mut provenance, "subjects", |l| non_empty(&l.subjects))
-                .unwrap_or_default(),
+            subjects: pick(&ranked, &mut provenance, "subjects", |l| {
+                non_empty(&l.subjects)
+            })
+            .unwrap_or_default(),
             level: pick(&ranked, &mut provenance, "level", |l| l.level.clone()),
-            image_url: pick(&ranked, &mut provenance, "image_url", |l| l.image_url.clone()),
-            video_url: pick(&ranked, &mut provenance, "video_url", |l| l.video_url.clone()),
+            image_url: pick(&ranked, &mut provenance, "image_url", |l| {
+                l.image_url.clone()
+            }),
+            video_url: pick(&ranked, &mut provenance, "video_url", |l| {
+                l.video_url.clone()
+            }),
             access: pick(&ranked, &mut provenance, "access", |l| l.access),
             certificate: pick(&ranked, &mut provenance, "certificate", |l| l.certificate),
             id: course_id,

@@ -9,13 +9,13 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use common::db::TestDb;
 use coursefed::config::SourceConfig;
 use coursefed::dedup::{OverrideNote, RematchStats};
 use coursefed::domain::RunOutcome;
 use coursefed::fetch::HttpClient;
 use coursefed::store::{ListingFilter, Store};
 use coursefed::sync::{SyncReport, sync_source};
-use common::db::TestDb;
 use serde_json::Value;
 
 /// The recorded platforms, served from a copy of the fixtures that tests may edit.
@@ -45,7 +45,12 @@ impl Platforms {
     async fn start() -> Self {
         coursefed::install_crypto_provider();
         let dir = tempfile::tempdir().unwrap();
-        for sub in ["openedx/demo", "openedx_rss/demo", "xuetangx/demo", "thaimooc"] {
+        for sub in [
+            "openedx/demo",
+            "openedx_rss/demo",
+            "xuetangx/demo",
+            "thaimooc",
+        ] {
             copy_dir(&fixtures().join(sub), &dir.path().join(sub));
         }
         // The shared course joins the last XuetangX page.
@@ -102,7 +107,13 @@ impl Platforms {
         let mut reports = Vec::new();
         for s in &self.sources {
             let r = sync_source(store, &client, s, None).await.unwrap();
-            assert_eq!(r.outcome, RunOutcome::Succeeded, "{}: {:?}", r.source, r.error);
+            assert_eq!(
+                r.outcome,
+                RunOutcome::Succeeded,
+                "{}: {:?}",
+                r.source,
+                r.error
+            );
             reports.push(r);
         }
         reports
@@ -208,7 +219,10 @@ async fn same_course_across_platforms_ends_up_together(db: &TestDb) {
     assert!(e.listings.iter().all(|l| l.evidence.len() == 1));
     assert!(e.thresholds.title_similarity > 0.0);
     // A listing id explains its course.
-    let by_listing = coursefed::dedup::explain(store, EDX_DSA).await.unwrap().unwrap();
+    let by_listing = coursefed::dedup::explain(store, EDX_DSA)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(by_listing.course_id, e.course_id);
 
     // The export shows the canonical course with both listings and field provenance.
@@ -289,7 +303,12 @@ async fn ids_are_stable_and_an_unchanged_sync_does_no_matching_work(db: &TestDb)
     let second = p.sync_all(store).await;
     for r in &second {
         assert_eq!(r.stats.created + r.stats.updated, 0, "{}", r.source);
-        assert_eq!(r.dedup, RematchStats::default(), "{}: no matching work", r.source);
+        assert_eq!(
+            r.dedup,
+            RematchStats::default(),
+            "{}: no matching work",
+            r.source
+        );
     }
     assert_eq!(assignment(store).await, before, "course ids are stable");
     assert!(course_changes(db, seq).await.is_empty());
@@ -324,22 +343,35 @@ async fn a_course_that_starts_matching_merges_into_the_older_one(db: &TestDb) {
     // The platform adds the English title: the younger course merges into the older.
     p.edit_shared(|item| item["name_en"] = "Data Structures and Algorithms".into());
     let reports = p.sync_all(store).await;
-    let xt = reports.iter().find(|r| r.source == "demo-xuetangx").unwrap();
+    let xt = reports
+        .iter()
+        .find(|r| r.source == "demo-xuetangx")
+        .unwrap();
     assert_eq!(xt.dedup.merged, 1);
-    assert_eq!(course_of(store, XT_DSA).await, edx_course, "the oldest id survives");
+    assert_eq!(
+        course_of(store, XT_DSA).await,
+        edx_course,
+        "the oldest id survives"
+    );
     assert_eq!(
         store.resolve_course(&xt_course).await.unwrap(),
         Some((edx_course.clone(), true)),
         "the merged id resolves to the survivor"
     );
-    assert_eq!(store.merged_into(&edx_course).await.unwrap(), [xt_course.clone()]);
+    assert_eq!(
+        store.merged_into(&edx_course).await.unwrap(),
+        std::slice::from_ref(&xt_course)
+    );
     let changes = course_changes(db, seq).await;
     assert!(
         changes.contains(&("merge".into(), xt_course.clone(), Some(edx_course.clone()))),
         "{changes:?}"
     );
     // Explaining the merged id explains the survivor.
-    let e = coursefed::dedup::explain(store, &xt_course).await.unwrap().unwrap();
+    let e = coursefed::dedup::explain(store, &xt_course)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(e.course_id, edx_course);
     assert_eq!(e.redirected_from.as_deref(), Some(xt_course.as_str()));
 }
@@ -367,20 +399,32 @@ async fn a_link_override_merges_and_survives_a_resync(db: &TestDb) {
     );
     let changes = course_changes(db, seq).await;
     assert!(changes.contains(&("merge".into(), loser.clone(), Some(survivor.clone()))));
-    let e = coursefed::dedup::explain(store, &survivor).await.unwrap().unwrap();
+    let e = coursefed::dedup::explain(store, &survivor)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(e.overrides.len(), 1);
     assert_eq!(e.overrides[0].action, "link");
-    assert_eq!(e.overrides[0].reason.as_deref(), Some("same course, two portals"));
+    assert_eq!(
+        e.overrides[0].reason.as_deref(),
+        Some("same course, two portals")
+    );
     assert!(e.links.iter().any(|l| l.signal == "operator_link"));
 
     // The platform changes one of them: it is re-matched, and the override holds.
     p.edit_json("thaimooc/courses.json", |v| {
         let list = v["data"].as_array_mut().unwrap();
-        let c = list.iter_mut().find(|c| c["courseCode"] == "NU00437").unwrap();
+        let c = list
+            .iter_mut()
+            .find(|c| c["courseCode"] == "NU00437")
+            .unwrap();
         c["enrollCount"] = 99_999.into();
     });
     let reports = p.sync_all(store).await;
-    let th = reports.iter().find(|r| r.source == "demo-thaimooc").unwrap();
+    let th = reports
+        .iter()
+        .find(|r| r.source == "demo-thaimooc")
+        .unwrap();
     assert_eq!(th.stats.updated, 1);
     assert!(th.dedup.clustered >= 2);
     assert_eq!(course_of(store, a).await, survivor);
@@ -395,9 +439,14 @@ async fn an_unlink_override_splits_and_survives_a_resync(db: &TestDb) {
     assert_eq!(course_of(store, RSS_CIRCUITS).await, course);
     let seq = last_seq(store).await;
 
-    let stats = coursefed::dedup::unlink(store, EDX_CIRCUITS, RSS_CIRCUITS, &note("different editions"))
-        .await
-        .unwrap();
+    let stats = coursefed::dedup::unlink(
+        store,
+        EDX_CIRCUITS,
+        RSS_CIRCUITS,
+        &note("different editions"),
+    )
+    .await
+    .unwrap();
     assert_eq!((stats.split, stats.new_courses), (1, 1));
     // The oldest listing (edX, synced first) keeps the id; the feed gets a new course.
     assert_eq!(course_of(store, EDX_CIRCUITS).await, course);

@@ -85,9 +85,15 @@ fn print_explanation(e: &Explanation) {
         println!("Merged into it: {}", e.merged_from.join(", "));
     }
     let mut table = Table::new();
-    table
-        .load_preset(UTF8_FULL_CONDENSED)
-        .set_header(["listing", "status", "title", "linked to", "signal", "score", "threshold"]);
+    table.load_preset(UTF8_FULL_CONDENSED).set_header([
+        "listing",
+        "status",
+        "title",
+        "linked to",
+        "signal",
+        "score",
+        "threshold",
+    ]);
     for l in &e.listings {
         let title: String = l.title.chars().take(50).collect();
         if l.evidence.is_empty() {
@@ -108,7 +114,11 @@ fn print_explanation(e: &Explanation) {
             };
             table.add_row([
                 if i == 0 { l.id.clone() } else { String::new() },
-                if i == 0 { l.status.as_str().to_owned() } else { String::new() },
+                if i == 0 {
+                    l.status.as_str().to_owned()
+                } else {
+                    String::new()
+                },
                 if i == 0 { title.clone() } else { String::new() },
                 ev.with.clone(),
                 signal,

@@ -214,7 +214,8 @@ pub fn reconcile(
         }
         for &i in idx {
             if members[i].course != survivor {
-                out.moves.push((members[i].listing.clone(), survivor.clone()));
+                out.moves
+                    .push((members[i].listing.clone(), survivor.clone()));
             }
         }
         out.clusters.push((survivor, idx.clone()));

@@ -13,12 +13,12 @@ pub mod text;
 
 pub use alias::AliasTable;
 pub use bench::{BenchStats, bench_dedup};
+pub use cluster::{Clustering, Link, Overrides, Signal, THRESHOLDS, Thresholds, cluster};
 pub use incremental::RematchStats;
 pub use operator::{
     ExplainedListing, Explanation, ListingEvidence, OverrideNote, ThresholdsDoc, explain, link,
     unlink,
 };
-pub use cluster::{Clustering, Link, Overrides, Signal, THRESHOLDS, Thresholds, cluster};
 pub use record::{BenchRow, CourseIdentity, MatchRecord, TaggedTitle, course_identity, listing_of};
 
 use std::path::PathBuf;

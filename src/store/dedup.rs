@@ -583,7 +583,10 @@ impl Store {
     }
 
     /// The operator decisions touching any of `listings`.
-    pub async fn dedup_overrides(&self, listings: &[String]) -> Result<Vec<OverrideRow>, StoreError> {
+    pub async fn dedup_overrides(
+        &self,
+        listings: &[String],
+    ) -> Result<Vec<OverrideRow>, StoreError> {
         let mut out: Vec<OverrideRow> = Vec::new();
         for chunk in listings.chunks(IN_CHUNK) {
             let rows = dispatch!(self, DB, pool => {

@@ -13,10 +13,10 @@ mod read;
 mod write;
 
 pub use archive::{NewRawPage, RawPage};
+pub use dedup::{CourseLinkRow, OverrideRow};
 pub use error::StoreError;
 pub use ledger::{RunStats, SyncRunRow};
 pub use read::{ListingFilter, StoredListing};
-pub use dedup::{CourseLinkRow, OverrideRow};
 pub use write::{ApplyReport, ApplyStats};
 
 use backend::{PgBackend, SqliteBackend};

@@ -455,6 +455,10 @@ impl Store {
             finish_run_row!(&mut *tx, run_id, RunOutcome::Succeeded, stats, None::<&str>);
             tx.commit().await?;
         });
-        Ok(ApplyReport { stats, changed, dedup })
+        Ok(ApplyReport {
+            stats,
+            changed,
+            dedup,
+        })
     }
 }
