@@ -490,3 +490,87 @@ on_both_backends!(
     a_link_override_merges_and_survives_a_resync,
     an_unlink_override_splits_and_survives_a_resync,
 );
+
+// ------------------------------------------------------------------ the CLI end to end
+
+fn coursefed(cwd: &Path, db: &Path, args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_coursefed"))
+        .current_dir(cwd)
+        .env(
+            "COURSEFED_DATABASE_URL",
+            format!("sqlite://{}", db.display()),
+        )
+        .env_remove("COURSEFED_CONNECTORS_DIR")
+        .env("RUST_LOG", "warn")
+        .args(args)
+        .output()
+        .expect("run coursefed")
+}
+
+fn json_of(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn dedup_cli_explains_links_unlinks_and_resolves_merged_ids() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let fixtures = fixtures();
+    let out = coursefed(
+        dir.path(),
+        &db,
+        &["demo", "--fixtures", fixtures.to_str().unwrap()],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    let out = coursefed(dir.path(), &db, &["dedup", "explain", EDX_CIRCUITS, "--json"]);
+    assert_eq!(out.status.code(), Some(0));
+    let e = json_of(&out);
+    let course = e["course_id"].as_str().unwrap().to_owned();
+    assert_eq!(e["listings"].as_array().unwrap().len(), 2);
+    assert_eq!(e["links"][0]["signal"], "shared_key");
+    assert!(e["thresholds"]["title_similarity"].as_f64().unwrap() > 0.0);
+    let out = coursefed(dir.path(), &db, &["dedup", "explain", &course]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("shared_key") && text.contains(RSS_CIRCUITS), "{text}");
+
+    // unlink: the feed's listing leaves for a new course.
+    let out = coursefed(
+        dir.path(),
+        &db,
+        &["dedup", "unlink", EDX_CIRCUITS, RSS_CIRCUITS, "--reason", "test"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let shown = json_of(&coursefed(dir.path(), &db, &["courses", "show", RSS_CIRCUITS]));
+    let split_off = shown["id"].as_str().unwrap().to_owned();
+    assert_ne!(split_off, course);
+    let e = json_of(&coursefed(dir.path(), &db, &["dedup", "explain", &course, "--json"]));
+    assert_eq!(e["overrides"][0]["action"], "unlink");
+    assert_eq!(e["overrides"][0]["reason"], "test");
+
+    // link: it merges back; the split-off id now resolves to the survivor.
+    let out = coursefed(dir.path(), &db, &["dedup", "link", RSS_CIRCUITS, EDX_CIRCUITS]);
+    assert_eq!(out.status.code(), Some(0));
+    let out = coursefed(dir.path(), &db, &["courses", "show", &split_off]);
+    assert_eq!(out.status.code(), Some(0));
+    let shown = json_of(&out);
+    assert_eq!(shown["id"], course.as_str());
+    assert_eq!(shown["listings"].as_array().unwrap().len(), 2);
+    assert!(shown["provenance"]["title"].is_string());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("merged into"));
+
+    // Usage errors exit 2; an unknown course exits 1.
+    let out = coursefed(dir.path(), &db, &["dedup", "link", EDX_CIRCUITS, EDX_CIRCUITS]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = coursefed(dir.path(), &db, &["dedup", "unlink", EDX_CIRCUITS, "demo-edx:Nope+1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("demo-edx:Nope+1"));
+    let out = coursefed(dir.path(), &db, &["dedup", "explain", "NOPE"]);
+    assert_eq!(out.status.code(), Some(1));
+}
