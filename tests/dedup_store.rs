@@ -171,6 +171,23 @@ async fn course_changes(db: &TestDb, after: i64) -> Vec<(String, String, Option<
     rows
 }
 
+/// Courses that hold no listing and were not merged away (there must be none).
+async fn orphan_courses(db: &TestDb) -> i64 {
+    const SQL: &str = "SELECT COUNT(*) FROM courses c WHERE merged_into IS NULL
+        AND NOT EXISTS (SELECT 1 FROM listings l WHERE l.course_id = c.id)";
+    if db.url.starts_with("sqlite:") {
+        let pool = sqlx::SqlitePool::connect(&db.url).await.unwrap();
+        let n: (i64,) = sqlx::query_as(SQL).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        n.0
+    } else {
+        let pool = sqlx::PgPool::connect(&db.url).await.unwrap();
+        let n: (i64,) = sqlx::query_as(SQL).fetch_one(&pool).await.unwrap();
+        pool.close().await;
+        n.0
+    }
+}
+
 async fn last_seq(store: &Store) -> i64 {
     store
         .changes_after(0, 1_000_000)
@@ -206,6 +223,15 @@ async fn same_course_across_platforms_ends_up_together(db: &TestDb) {
         course_of(store, EDX_CIRCUITS).await,
         course_of(store, RSS_CIRCUITS).await,
         "MITx 6.002x in the course API and the RSS feed is one course"
+    );
+    // The courses the apply made for the joining listings are gone, not left empty.
+    assert_eq!(orphan_courses(db).await, 0);
+    assert!(
+        !course_changes(db, 0)
+            .await
+            .iter()
+            .any(|(kind, _, _)| kind == "merge"),
+        "a new listing joining a course is not a merge"
     );
 
     // The explanation names the evidence and the thresholds.
@@ -474,6 +500,7 @@ async fn an_unlink_override_splits_and_survives_a_resync(db: &TestDb) {
         .await
         .unwrap();
     assert_eq!(course_of(store, RSS_CIRCUITS).await, course);
+    assert_eq!(orphan_courses(db).await, 0);
     // Unknown listings are refused and change nothing.
     assert!(
         coursefed::dedup::link(store, EDX_CIRCUITS, "demo-edx:Nope+1", &note("x"))
@@ -527,9 +554,17 @@ fn dedup_cli_explains_links_unlinks_and_resolves_merged_ids() {
         &db,
         &["demo", "--fixtures", fixtures.to_str().unwrap()],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
-    let out = coursefed(dir.path(), &db, &["dedup", "explain", EDX_CIRCUITS, "--json"]);
+    let out = coursefed(
+        dir.path(),
+        &db,
+        &["dedup", "explain", EDX_CIRCUITS, "--json"],
+    );
     assert_eq!(out.status.code(), Some(0));
     let e = json_of(&out);
     let course = e["course_id"].as_str().unwrap().to_owned();
@@ -538,24 +573,51 @@ fn dedup_cli_explains_links_unlinks_and_resolves_merged_ids() {
     assert!(e["thresholds"]["title_similarity"].as_f64().unwrap() > 0.0);
     let out = coursefed(dir.path(), &db, &["dedup", "explain", &course]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("shared_key") && text.contains(RSS_CIRCUITS), "{text}");
+    assert!(
+        text.contains("shared_key") && text.contains(RSS_CIRCUITS),
+        "{text}"
+    );
 
     // unlink: the feed's listing leaves for a new course.
     let out = coursefed(
         dir.path(),
         &db,
-        &["dedup", "unlink", EDX_CIRCUITS, RSS_CIRCUITS, "--reason", "test"],
+        &[
+            "dedup",
+            "unlink",
+            EDX_CIRCUITS,
+            RSS_CIRCUITS,
+            "--reason",
+            "test",
+        ],
     );
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
-    let shown = json_of(&coursefed(dir.path(), &db, &["courses", "show", RSS_CIRCUITS]));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let shown = json_of(&coursefed(
+        dir.path(),
+        &db,
+        &["courses", "show", RSS_CIRCUITS],
+    ));
     let split_off = shown["id"].as_str().unwrap().to_owned();
     assert_ne!(split_off, course);
-    let e = json_of(&coursefed(dir.path(), &db, &["dedup", "explain", &course, "--json"]));
+    let e = json_of(&coursefed(
+        dir.path(),
+        &db,
+        &["dedup", "explain", &course, "--json"],
+    ));
     assert_eq!(e["overrides"][0]["action"], "unlink");
     assert_eq!(e["overrides"][0]["reason"], "test");
 
     // link: it merges back; the split-off id now resolves to the survivor.
-    let out = coursefed(dir.path(), &db, &["dedup", "link", RSS_CIRCUITS, EDX_CIRCUITS]);
+    let out = coursefed(
+        dir.path(),
+        &db,
+        &["dedup", "link", RSS_CIRCUITS, EDX_CIRCUITS],
+    );
     assert_eq!(out.status.code(), Some(0));
     let out = coursefed(dir.path(), &db, &["courses", "show", &split_off]);
     assert_eq!(out.status.code(), Some(0));
@@ -566,9 +628,17 @@ fn dedup_cli_explains_links_unlinks_and_resolves_merged_ids() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("merged into"));
 
     // Usage errors exit 2; an unknown course exits 1.
-    let out = coursefed(dir.path(), &db, &["dedup", "link", EDX_CIRCUITS, EDX_CIRCUITS]);
+    let out = coursefed(
+        dir.path(),
+        &db,
+        &["dedup", "link", EDX_CIRCUITS, EDX_CIRCUITS],
+    );
     assert_eq!(out.status.code(), Some(2));
-    let out = coursefed(dir.path(), &db, &["dedup", "unlink", EDX_CIRCUITS, "demo-edx:Nope+1"]);
+    let out = coursefed(
+        dir.path(),
+        &db,
+        &["dedup", "unlink", EDX_CIRCUITS, "demo-edx:Nope+1"],
+    );
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("demo-edx:Nope+1"));
     let out = coursefed(dir.path(), &db, &["dedup", "explain", "NOPE"]);
