@@ -198,36 +198,41 @@ macro_rules! rematch {
             stats.seeds = seeds.len() as u64;
             let aliases = default_aliases().map_err($crate::store::StoreError::Dedup)?;
 
-            // 1. The seeds' blocking keys, recomputed.
-            let seed_rows = $crate::store::dedup::match_rows_in!($db, $conn, "id", seeds);
+            // 1. The seeds' blocking keys, recomputed a chunk at a time (memory stays flat
+            // however many listings a run changed).
             let mut keymaker = KeyMaker::new(aliases);
-            let mut seed_keys: Vec<(String, String)> = Vec::new();
-            for r in &seed_rows {
-                let rec = $crate::dedup::MatchRecord::from_draft(0, &r.source_id, &r.draft);
-                for k in keymaker.keys(&rec) {
-                    seed_keys.push((r.id.clone(), k));
+            let mut all_keys: std::collections::BTreeSet<String> = Default::default();
+            for seed_chunk in seeds.chunks($crate::store::dedup::IN_CHUNK) {
+                let seed_rows = $crate::store::dedup::match_rows_in!($db, $conn, "id", seed_chunk);
+                let mut seed_keys: Vec<(&str, String)> = Vec::new();
+                for r in &seed_rows {
+                    let rec = $crate::dedup::MatchRecord::from_draft(0, &r.source_id, &r.draft);
+                    for k in keymaker.keys(&rec) {
+                        seed_keys.push((r.id.as_str(), k));
+                    }
                 }
-            }
-            $crate::store::dedup::exec_in!($db, $conn, "DELETE FROM match_keys WHERE listing_id IN (", seeds);
-            for chunk in seed_keys.chunks(1000) {
-                let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO match_keys (listing_id, key) ");
-                qb.push_values(chunk, |mut b, (l, k)| {
-                    b.push_bind(l.as_str()).push_bind(k.as_str());
-                });
-                qb.push(" ON CONFLICT (listing_id, key) DO NOTHING");
-                qb.build().execute(&mut *$conn).await?;
+                $crate::store::dedup::exec_in!($db, $conn, "DELETE FROM match_keys WHERE listing_id IN (", seed_chunk);
+                for chunk in seed_keys.chunks(1000) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO match_keys (listing_id, key) ");
+                    qb.push_values(chunk, |mut b, (l, k)| {
+                        b.push_bind(*l).push_bind(k.as_str());
+                    });
+                    qb.push(" ON CONFLICT (listing_id, key) DO NOTHING");
+                    qb.build().execute(&mut *$conn).await?;
+                }
+                all_keys.extend(seed_keys.into_iter().map(|(_, k)| k));
             }
 
             // 2. The neighbourhood: listings sharing a key or an override with a seed, and
             // every listing of their courses.
-            let keys: std::collections::BTreeSet<&String> = seed_keys.iter().map(|(_, k)| k).collect();
-            let keys: Vec<&String> = keys.into_iter().collect();
+            let keys: Vec<String> = all_keys.into_iter().collect();
             let mut near: std::collections::BTreeSet<String> = seeds.iter().cloned().collect();
             near.extend($crate::store::dedup::strings_in!(
                 $db, $conn,
                 "SELECT DISTINCT listing_id FROM match_keys WHERE key IN (",
                 keys
             ));
+            drop(keys);
             let near_list: Vec<String> = near.iter().cloned().collect();
             for (a, b, _) in $crate::store::dedup::overrides_touching!($db, $conn, near_list) {
                 near.insert(a);
