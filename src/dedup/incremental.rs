@@ -258,8 +258,10 @@ pub fn evidence(link: &Link) -> Evidence {
         Signal::CrossLanguageTitle => ("cross_language_title", None, None),
         Signal::InstructorOverlap => {
             // Above 1 the score counts shared instructors of a cross-language mutual best
-            // candidate; up to 1 it is the title similarity of a same-script link.
-            let threshold = (link.score <= 1.0).then_some(t.title_with_instructor);
+            // candidate; up to 1 it is the title similarity of a same-script link (below
+            // the threshold when the titles share their head instead).
+            let threshold = (link.score <= 1.0 && link.score >= t.title_with_instructor)
+                .then_some(t.title_with_instructor);
             ("instructor_overlap", None, threshold)
         }
     };
