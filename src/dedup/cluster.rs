@@ -103,7 +103,7 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     let index: FxHashMap<u64, usize> = records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
     for (a, b) in &overrides.links {
         if let (Some(&i), Some(&j)) = (index.get(a), index.get(b)) {
-            forest.union(i, j, Signal::OperatorLink, 1.0, true);
+            forest.union(i, j, Signal::OperatorLink, 1.0, Strength::Forced);
         }
     }
 
@@ -119,7 +119,7 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                 .iter()
                 .find(|&&j| key_compatible(&prepared[i], &prepared[j]))
             {
-                forest.union(j, i, Signal::SharedKey, 1.0, false);
+                forest.union(j, i, Signal::SharedKey, 1.0, Strength::Key);
             }
             members.push(i);
         }
@@ -132,7 +132,9 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
         if let Some(listing) = &p.listing {
             let key = (records[i].source.as_str(), listing.as_str(), p.inst);
             match by_listing.get(&key) {
-                Some(&first) => forest.union(first, i, Signal::SameSourceId, 1.0, false),
+                Some(&first) => {
+                    forest.union(first, i, Signal::SameSourceId, 1.0, Strength::Key);
+                }
                 None => {
                     by_listing.insert(key, i);
                 }
@@ -159,13 +161,23 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     let mut group_list: Vec<(GroupKey<'_>, Vec<usize>)> = groups.into_iter().collect();
     group_list.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for ((_, script, _, _), members) in &group_list {
+        let lang = script.language();
+        // Each member joins the first earlier cluster of the group that nothing keeps it
+        // from (a few tried at most: a generic title at a big institution is many courses).
+        let mut tried: Vec<usize> = Vec::new();
         for (k, &i) in members.iter().enumerate().skip(1) {
-            if let Some(&j) = members[..k]
-                .iter()
-                .find(|&&j| !people_conflict(&prepared[i], &prepared[j]))
-            {
-                let lang = script.language();
-                forest.union(j, i, Signal::TitleSimilarity { lang }, 1.0, false);
+            tried.clear();
+            for &j in &members[..k] {
+                let root = forest.find(j);
+                if tried.contains(&root) {
+                    continue;
+                }
+                if tried.len() >= GROUP_TRIES
+                    || forest.union(j, i, Signal::TitleSimilarity { lang }, 1.0, Strength::Evidence)
+                {
+                    break;
+                }
+                tried.push(root);
             }
         }
     }
@@ -214,12 +226,12 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                 let ia = group_list[ga].1[0];
                 let ib = group_list[gb].1[0];
                 if score >= THRESHOLDS.title_similarity && !conflict {
-                    forest.union(ia, ib, Signal::TitleSimilarity { lang }, score, false);
+                    forest.union(ia, ib, Signal::TitleSimilarity { lang }, score, Strength::Evidence);
                 } else if shared >= 2
                     && (score >= THRESHOLDS.title_with_instructor
                         || (!a.1.is_empty() && a.1 == b.1))
                 {
-                    forest.union(ia, ib, Signal::InstructorOverlap, score, false);
+                    forest.union(ia, ib, Signal::InstructorOverlap, score, Strength::Evidence);
                 }
             }
         }
@@ -264,7 +276,7 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                 if sa == sb || !translations.contains(&((*sa, *ca), (*sb, *cb))) {
                     continue;
                 }
-                forest.union(ma[0], mb[0], Signal::CrossLanguageTitle, 1.0, false);
+                forest.union(ma[0], mb[0], Signal::CrossLanguageTitle, 1.0, Strength::Evidence);
             }
         }
     }
@@ -410,7 +422,7 @@ fn link_across_languages_by_people(
         .collect();
     pairs.sort_unstable_by_key(|(a, b, _)| (*a, *b));
     for (a, b, score) in pairs {
-        forest.union(a, b, Signal::InstructorOverlap, score, false);
+        forest.union(a, b, Signal::InstructorOverlap, score, Strength::Evidence);
     }
 }
 
@@ -443,6 +455,9 @@ fn key_compatible(a: &Prepared, b: &Prepared) -> bool {
     !shared_script
 }
 
+/// How many distinct earlier clusters of a same-title group a record tries to join.
+const GROUP_TRIES: usize = 4;
+
 /// Titles of two records sharing a key and a script must be at least this similar.
 const KEY_TITLE_SIMILARITY: f32 = 0.4;
 
@@ -454,12 +469,133 @@ fn people_conflict(a: &Prepared, b: &Prepared) -> bool {
         && !a.people.iter().any(|k| b.people.contains(k))
 }
 
+/// How much a link may override: operator links ignore the evidence rules; key links
+/// (shared course identity, same listing id) are checked against the clusters'
+/// instructors; evidence links (titles, instructors) also against their course keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Strength {
+    Forced,
+    Key,
+    Evidence,
+}
+
+/// What a cluster is known to be, kept per root: the instructors' name keys (hashed,
+/// sorted) with the scripts they were written in, and the course keys (organisation,
+/// number; hashed, sorted).
+#[derive(Debug, Clone, Default)]
+struct Profile {
+    people: Vec<u32>,
+    people_scripts: u8,
+    keys: Vec<(u32, u32)>,
+}
+
+impl Profile {
+    fn of(p: &Prepared) -> Self {
+        let mut people: Vec<u32> = p.people.iter().map(|k| hash32(k)).collect();
+        people.sort_unstable();
+        people.dedup();
+        let mut keys: Vec<(u32, u32)> = p
+            .keys
+            .iter()
+            .map(|k| (hash32(&k.org), hash32(&k.number)))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        Profile {
+            people_scripts: if people.is_empty() {
+                0
+            } else {
+                1 << (p.people_script as u8)
+            },
+            people,
+            keys,
+        }
+    }
+
+    fn absorb(&mut self, other: Profile) {
+        self.people = merge_sorted(std::mem::take(&mut self.people), other.people);
+        self.people_scripts |= other.people_scripts;
+        self.keys = merge_sorted(std::mem::take(&mut self.keys), other.keys);
+    }
+
+    fn shares_people(&self, other: &Profile) -> bool {
+        sorted_intersect(&self.people, &other.people)
+    }
+
+    /// Both clusters name instructors in a common script and none of them is shared.
+    fn people_conflict(&self, other: &Profile) -> bool {
+        self.people_scripts & other.people_scripts != 0 && !self.shares_people(other)
+    }
+
+    /// Both clusters carry keys of one organisation and share none of them.
+    fn key_conflict(&self, other: &Profile) -> bool {
+        if sorted_intersect(&self.keys, &other.keys) {
+            return false;
+        }
+        self.keys
+            .iter()
+            .any(|(org, _)| other.keys.iter().any(|(o, _)| o == org))
+    }
+}
+
+fn hash32(s: &str) -> u32 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    s.hash(&mut h);
+    h.finish() as u32
+}
+
+fn merge_sorted<T: Ord + Copy>(a: Vec<T>, b: Vec<T>) -> Vec<T> {
+    if a.is_empty() {
+        return b;
+    }
+    if b.is_empty() {
+        return a;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+fn sorted_intersect<T: Ord>(a: &[T], b: &[T]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
+}
+
 /// Union-find over record indexes with the merge constraints.
 struct Forest<'a> {
     parent: Vec<u32>,
     size: Vec<u32>,
     /// The series part of each root's cluster, when any member names one.
     part: Vec<Option<u8>>,
+    /// Per root: what its cluster is known to be.
+    profile: Vec<Profile>,
     /// Per root: members that carry an operator unlink.
     guarded: FxHashMap<usize, Vec<usize>>,
     unlinks: FxHashMap<usize, Vec<usize>>,
@@ -489,6 +625,7 @@ impl<'a> Forest<'a> {
             parent: (0..records.len() as u32).collect(),
             size: vec![1; records.len()],
             part: prepared.iter().map(|p| p.part).collect(),
+            profile: prepared.iter().map(Profile::of).collect(),
             guarded,
             unlinks,
             links: Vec::new(),
@@ -512,33 +649,48 @@ impl<'a> Forest<'a> {
         i
     }
 
-    /// Merges the clusters of `a` and `b` unless a constraint forbids it (a forced merge
-    /// ignores the size cap and the part rule, never an unlink).
-    fn union(&mut self, a: usize, b: usize, signal: Signal, score: f32, forced: bool) {
+    /// Whether the clusters of `a` and `b` could be merged by a link of `strength`.
+    fn allowed(&mut self, a: usize, b: usize, strength: Strength) -> bool {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra == rb {
-            return;
+            return false;
         }
-        if !forced {
+        if strength != Strength::Forced {
             let size = self.size[ra] + self.size[rb];
             if size as usize > THRESHOLDS.max_cluster_size {
-                return;
+                return false;
             }
             if let (Some(pa), Some(pb)) = (self.part[ra], self.part[rb])
                 && pa != pb
             {
-                return;
+                return false;
+            }
+            let (x, y) = (&self.profile[ra], &self.profile[rb]);
+            if x.people_conflict(y) {
+                return false;
+            }
+            if strength == Strength::Evidence && x.key_conflict(y) && !x.shares_people(y) {
+                return false;
             }
         }
-        if self.unlinked(ra, rb) {
-            return;
+        !self.unlinked(ra, rb)
+    }
+
+    /// Merges the clusters of `a` and `b` unless a constraint forbids it (a forced merge
+    /// ignores the size cap and the evidence rules, never an unlink).
+    fn union(&mut self, a: usize, b: usize, signal: Signal, score: f32, strength: Strength) -> bool {
+        if !self.allowed(a, b, strength) {
+            return false;
         }
+        let (ra, rb) = (self.find(a), self.find(b));
         let (keep, gone) = if ra < rb { (ra, rb) } else { (rb, ra) };
         self.parent[gone] = keep as u32;
         self.size[keep] += self.size[gone];
         if self.part[keep].is_none() {
             self.part[keep] = self.part[gone];
         }
+        let gone_profile = std::mem::take(&mut self.profile[gone]);
+        self.profile[keep].absorb(gone_profile);
         if let Some(g) = self.guarded.remove(&gone) {
             self.guarded.entry(keep).or_default().extend(g);
         }
@@ -548,9 +700,15 @@ impl<'a> Forest<'a> {
             signal,
             score,
         });
+        true
     }
 
     fn unlinked(&mut self, ra: usize, rb: usize) -> bool {
+        let (ra, rb) = if self.guarded.contains_key(&ra) {
+            (ra, rb)
+        } else {
+            (rb, ra)
+        };
         let Some(members) = self.guarded.get(&ra).cloned() else {
             return false;
         };
