@@ -7,13 +7,13 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::alias::AliasTable;
 use super::prepare::{Prepared, prepare_all};
 use super::record::MatchRecord;
-use super::text::{Script, dice};
+use super::text::{Script, dice, similar_name_keys};
 
 /// Records with one folded title at one institution and part: `(institution, script,
 /// core, part)`.
 type GroupKey<'a> = (u32, Script, &'a str, Option<u8>);
-/// A group's n-grams, title head, part and instructor keys.
-type GroupFeatures<'a> = (&'a [u32], &'a str, Option<u8>, FxHashSet<&'a str>);
+/// A group's n-grams, title head, part, instructor name keys and persons.
+type GroupFeatures<'a> = (&'a [u32], &'a str, Option<u8>, FxHashSet<&'a str>, Vec<(u64, u64)>);
 /// Pairs of titles in two scripts known to translate each other.
 type Translations<'a> = FxHashSet<((Script, &'a str), (Script, &'a str))>;
 
@@ -209,7 +209,13 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                 .iter()
                 .flat_map(|&m| prepared[m].people.iter().map(String::as_str))
                 .collect();
-            (grams, head, *part, people)
+            let mut persons: Vec<(u64, u64)> = members
+                .iter()
+                .flat_map(|&m| prepared[m].persons.iter().copied())
+                .collect();
+            persons.sort_unstable();
+            persons.dedup();
+            (grams, head, *part, people, persons)
         })
         .collect();
     for ((_, script), gs) in &block_list {
@@ -221,13 +227,13 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                     continue;
                 }
                 let score = dice(a.0, b.0);
-                let shared = a.3.intersection(&b.3).count();
-                let conflict = !a.3.is_empty() && !b.3.is_empty() && shared == 0;
+                let shared = shared_persons(&a.4, &b.4);
+                let conflict = !a.3.is_empty() && !b.3.is_empty() && a.3.is_disjoint(&b.3);
                 let ia = group_list[ga].1[0];
                 let ib = group_list[gb].1[0];
                 if score >= THRESHOLDS.title_similarity && !conflict {
                     forest.union(ia, ib, Signal::TitleSimilarity { lang }, score, Strength::Evidence);
-                } else if shared >= 2
+                } else if shared >= 1
                     && (score >= THRESHOLDS.title_with_instructor
                         || (!a.1.is_empty() && a.1 == b.1))
                 {
@@ -290,7 +296,8 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
 #[derive(Default)]
 struct RootInfo<'a> {
     scripts: u8,
-    people: FxHashSet<&'a str>,
+    people: FxHashSet<u64>,
+    persons: Vec<(u64, u64)>,
     subjects: Vec<String>,
     year: Option<u16>,
     cores: Vec<(Script, &'a str)>,
@@ -316,7 +323,8 @@ fn link_across_languages_by_people(
             e.scripts |= 1 << (t.script as u8);
             e.cores.push((t.script, t.core.as_str()));
         }
-        e.people.extend(p.people.iter().map(String::as_str));
+        e.people.extend(p.persons.iter().flat_map(|(a, b)| [*a, *b]));
+        e.persons.extend(p.persons.iter().copied());
         if let Some(s) = &records[i].subject {
             let s = super::text::light(s);
             if !e.subjects.contains(&s) {
@@ -346,7 +354,7 @@ fn link_across_languages_by_people(
             }
         }
     }
-    let mut postings: FxHashMap<(u32, Option<u8>, &str), Vec<usize>> = FxHashMap::default();
+    let mut postings: FxHashMap<(u32, Option<u8>, u64), Vec<usize>> = FxHashMap::default();
     let mut roots: Vec<usize> = key_of.keys().copied().collect();
     roots.sort_unstable();
     for &r in &roots {
@@ -354,7 +362,7 @@ fn link_across_languages_by_people(
             continue;
         };
         for person in &e.people {
-            postings.entry((k.0, k.1, person)).or_default().push(r);
+            postings.entry((k.0, k.1, *person)).or_default().push(r);
         }
     }
     let mut best: FxHashMap<usize, (usize, f32, bool)> = FxHashMap::default();
@@ -364,7 +372,7 @@ fn link_across_languages_by_people(
         };
         let mut shared: FxHashMap<usize, u32> = FxHashMap::default();
         for person in &e.people {
-            if let Some(list) = postings.get(&(k.0, k.1, person)) {
+            if let Some(list) = postings.get(&(k.0, k.1, *person)) {
                 for &c in list {
                     if c != r {
                         *shared.entry(c).or_default() += 1;
@@ -375,8 +383,12 @@ fn link_across_languages_by_people(
         let mut top: Option<(usize, f32, bool)> = None;
         let mut candidates: Vec<_> = shared.into_iter().collect();
         candidates.sort_unstable();
-        for (c, n) in candidates {
+        for (c, _) in candidates {
             let Some(o) = info.get(&c) else { continue };
+            let n = shared_persons(&e.persons, &o.persons);
+            if n == 0 {
+                continue;
+            }
             if o.scripts & e.scripts != 0 || o.scripts == 0 || e.scripts == 0 {
                 continue;
             }
@@ -486,6 +498,7 @@ enum Strength {
 struct Profile {
     people: Vec<u32>,
     people_scripts: u8,
+    persons: Vec<(u64, u64)>,
     keys: Vec<(u32, u32)>,
 }
 
@@ -508,6 +521,7 @@ impl Profile {
                 1 << (p.people_script as u8)
             },
             people,
+            persons: p.persons.clone(),
             keys,
         }
     }
@@ -515,16 +529,18 @@ impl Profile {
     fn absorb(&mut self, other: Profile) {
         self.people = merge_sorted(std::mem::take(&mut self.people), other.people);
         self.people_scripts |= other.people_scripts;
+        self.persons = merge_sorted(std::mem::take(&mut self.persons), other.persons);
         self.keys = merge_sorted(std::mem::take(&mut self.keys), other.keys);
     }
 
-    fn shares_people(&self, other: &Profile) -> bool {
-        sorted_intersect(&self.people, &other.people)
+    fn shares_person(&self, other: &Profile) -> bool {
+        shared_persons(&self.persons, &other.persons) > 0
     }
 
-    /// Both clusters name instructors in a common script and none of them is shared.
+    /// Both clusters name instructors in a common script and no name key is shared.
     fn people_conflict(&self, other: &Profile) -> bool {
-        self.people_scripts & other.people_scripts != 0 && !self.shares_people(other)
+        self.people_scripts & other.people_scripts != 0
+            && !sorted_intersect(&self.people, &other.people)
     }
 
     /// Both clusters carry keys of one organisation and share none of them.
@@ -536,6 +552,21 @@ impl Profile {
             .iter()
             .any(|(org, _)| other.keys.iter().any(|(o, _)| o == org))
     }
+}
+
+/// How many persons of `a` have a match in `b`: both name keys spelled alike
+/// ([`similar_name_keys`]), at least one of them exactly.
+fn shared_persons(a: &[(u64, u64)], b: &[(u64, u64)]) -> usize {
+    a.iter()
+        .filter(|(a0, a1)| {
+            b.iter().any(|(b0, b1)| {
+                let same = |x: u64, y: u64, u: u64, v: u64| {
+                    (x == y && similar_name_keys(u, v)) || (u == v && similar_name_keys(x, y))
+                };
+                same(*a0, *b0, *a1, *b1) || same(*a0, *b1, *a1, *b0)
+            })
+        })
+        .count()
 }
 
 fn hash32(s: &str) -> u32 {
@@ -669,7 +700,7 @@ impl<'a> Forest<'a> {
             if x.people_conflict(y) {
                 return false;
             }
-            if strength == Strength::Evidence && x.key_conflict(y) && !x.shares_people(y) {
+            if strength == Strength::Evidence && x.key_conflict(y) && !x.shares_person(y) {
                 return false;
             }
         }

@@ -29,6 +29,10 @@ pub struct Prepared {
     pub part: Option<u8>,
     /// Squashed name keys of all instructors, sorted.
     pub people: Vec<String>,
+    /// Each instructor known by two or more name keys, as every pair of its packed keys
+    /// ([`text::pack_name_key`], smaller first): one matching pair is one shared person
+    /// (a shared given name alone, or a surname alone, is not).
+    pub persons: Vec<(u64, u64)>,
     /// Whether the instructor names were written in Latin letters.
     pub people_script: Script,
 }
@@ -86,11 +90,23 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
                 });
             }
         }
-        let mut people: Vec<String> = r
-            .instructors
-            .iter()
-            .flat_map(|p| text::person_keys(p))
-            .collect();
+        let mut people: Vec<String> = Vec::new();
+        let mut persons: Vec<(u64, u64)> = Vec::new();
+        for raw in &r.instructors {
+            let mut keys = text::person_keys(raw);
+            keys.sort_unstable();
+            keys.dedup();
+            let mut packed: Vec<u64> = keys.iter().map(|k| text::pack_name_key(k)).collect();
+            packed.sort_unstable();
+            for (x, a) in packed.iter().enumerate() {
+                for b in &packed[x + 1..] {
+                    persons.push((*a, *b));
+                }
+            }
+            people.extend(keys);
+        }
+        persons.sort_unstable();
+        persons.dedup();
         people.sort_unstable();
         people.dedup();
         let people_script = r
@@ -112,6 +128,7 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
             titles,
             part,
             people,
+            persons,
             people_script,
         });
     }
@@ -184,3 +201,4 @@ pub const SAME_NAME_SIMILARITY: f32 = 0.7;
 
 /// The share of a name's keyed records an organisation needs to be learned as its alias.
 const ORG_SHARE: f32 = 0.3;
+

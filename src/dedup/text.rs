@@ -480,6 +480,57 @@ fn squash(word: &str) -> String {
     out
 }
 
+/// A squashed name key ([`person_keys`]) packed into a number: five bits a letter, the
+/// first twelve letters, so keys compare without allocation.
+pub fn pack_name_key(key: &str) -> u64 {
+    let mut out = 0u64;
+    for b in key.bytes().filter(u8::is_ascii_lowercase).take(12) {
+        out = (out << 5) | u64::from(b - b'a' + 1);
+    }
+    out
+}
+
+fn unpack_name_key(mut code: u64) -> ([u8; 12], usize) {
+    let mut out = [0u8; 12];
+    let mut n = 0;
+    while code != 0 && n < 12 {
+        out[n] = (code & 31) as u8;
+        code >>= 5;
+        n += 1;
+    }
+    out[..n].reverse();
+    (out, n)
+}
+
+/// Two packed name keys are spellings of one name: equal, or (romanisations of Thai
+/// names vary most) the same first letter and at most one edit apart, or two edits when
+/// both are at least four letters long.
+pub fn similar_name_keys(a: u64, b: u64) -> bool {
+    if a == b {
+        return true;
+    }
+    let ((x, nx), (y, ny)) = (unpack_name_key(a), unpack_name_key(b));
+    if nx == 0 || ny == 0 || x[0] != y[0] {
+        return false;
+    }
+    let allowed = if nx.min(ny) >= 4 { 2 } else { 1 };
+    levenshtein(&x[..nx], &y[..ny]) <= allowed
+}
+
+fn levenshtein(a: &[u8], b: &[u8]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
