@@ -274,22 +274,261 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     }
     let mut ip_list: Vec<_> = by_inst_part.into_iter().collect();
     ip_list.sort_unstable_by_key(|(k, _)| *k);
+    let mut known: FxHashMap<(Script, &str), Vec<(Script, &str)>> = FxHashMap::default();
+    for (a, b) in &translations {
+        known.entry(*a).or_default().push(*b);
+    }
+    for v in known.values_mut() {
+        v.sort_unstable();
+    }
     for (_, gs) in &ip_list {
-        for (x, &ga) in gs.iter().enumerate() {
-            for &gb in &gs[x + 1..] {
-                let ((_, sa, ca, _), ma) = &group_list[ga];
-                let ((_, sb, cb, _), mb) = &group_list[gb];
-                if sa == sb || !translations.contains(&((*sa, *ca), (*sb, *cb))) {
-                    continue;
+        let index: FxHashMap<(Script, &str), usize> = gs
+            .iter()
+            .map(|&g| ((group_list[g].0.1, group_list[g].0.2), g))
+            .collect();
+        for &ga in gs {
+            let ((_, sa, ca, _), ma) = &group_list[ga];
+            let Some(others) = known.get(&(*sa, *ca)) else {
+                continue;
+            };
+            for other in others {
+                if let Some(&gb) = index.get(other)
+                    && gb > ga
+                {
+                    let mb = &group_list[gb].1;
+                    forest.union(ma[0], mb[0], Signal::CrossLanguageTitle, 1.0, Strength::Evidence);
                 }
-                forest.union(ma[0], mb[0], Signal::CrossLanguageTitle, 1.0, Strength::Evidence);
             }
         }
     }
 
+    let dictionary = Dictionary::learn(&prepared, &mut forest);
+    link_by_dictionary(&prepared, &group_list, &ip_list, &dictionary, &mut forest);
+
     link_across_languages_by_people(records, &prepared, &mut forest, &translations);
 
     forest.finish(records)
+}
+
+/// Title words learned to translate each other: from clusters that already hold titles
+/// in two scripts (linked by keys, bilingual titles or known title translations), the
+/// features of one script that keep occurring with features of another. Features are
+/// words (their first six letters) in scripts with spaces, character bigrams in Chinese
+/// and trigrams in Thai.
+struct Dictionary {
+    /// Per feature, the features of other scripts it translates to.
+    translations: FxHashMap<u32, Vec<u32>>,
+}
+
+/// A title's features, each tagged with its script in the top bits.
+fn title_features(core: &str, script: Script) -> Vec<u32> {
+    let tag = (script as u32) << 28;
+    let mask = (1u32 << 28) - 1;
+    let mut out: Vec<u32> = match script {
+        Script::Han | Script::Thai => super::text::grams(core, script),
+        _ => core
+            .split(' ')
+            .filter(|w| w.chars().count() >= 2)
+            .map(|w| {
+                let stem: String = w.chars().take(6).collect();
+                hash32(&stem)
+            })
+            .collect(),
+    };
+    for f in &mut out {
+        *f = (*f & mask) | tag;
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn feature_script(f: u32) -> u32 {
+    f >> 28
+}
+
+impl Dictionary {
+    fn learn(prepared: &[Prepared], forest: &mut Forest<'_>) -> Self {
+        let mut by_root: FxHashMap<usize, Vec<u32>> = FxHashMap::default();
+        let mut scripts: FxHashMap<usize, u8> = FxHashMap::default();
+        for (i, p) in prepared.iter().enumerate() {
+            let root = forest.find(i);
+            for t in &p.titles {
+                *scripts.entry(root).or_default() |= 1 << (t.script as u8);
+            }
+        }
+        for (i, p) in prepared.iter().enumerate() {
+            let root = forest.find(i);
+            if scripts.get(&root).is_none_or(|m| m.count_ones() < 2) {
+                continue;
+            }
+            let e = by_root.entry(root).or_default();
+            for t in &p.titles {
+                e.extend(title_features(&t.core, t.script));
+            }
+        }
+        let mut single: FxHashMap<u32, u32> = FxHashMap::default();
+        let mut pairs: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+        let mut roots: Vec<_> = by_root.into_iter().collect();
+        roots.sort_unstable_by_key(|(r, _)| *r);
+        for (_, mut fs) in roots {
+            fs.sort_unstable();
+            fs.dedup();
+            for &f in &fs {
+                *single.entry(f).or_default() += 1;
+            }
+            for (x, &a) in fs.iter().enumerate() {
+                for &b in &fs[x + 1..] {
+                    if feature_script(a) != feature_script(b) {
+                        *pairs.entry((a, b)).or_default() += 1;
+                    }
+                }
+            }
+        }
+        let mut translations: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        let mut kept: Vec<_> = pairs
+            .into_iter()
+            .filter(|(_, n)| *n >= DICTIONARY_SUPPORT)
+            .filter_map(|((a, b), n)| {
+                let (ca, cb) = (single.get(&a)?, single.get(&b)?);
+                let d = 2.0 * n as f32 / (ca + cb) as f32;
+                (d >= DICTIONARY_ASSOCIATION).then_some((a, b))
+            })
+            .collect();
+        kept.sort_unstable();
+        for (a, b) in kept {
+            translations.entry(a).or_default().push(b);
+            translations.entry(b).or_default().push(a);
+        }
+        Dictionary { translations }
+    }
+
+    /// The share of the features of `a` (those the dictionary knows in `b`'s script)
+    /// whose translation is in `b`, and the number of such known features.
+    fn coverage(&self, a: &[u32], b: &[u32]) -> (f32, usize) {
+        let Some(target) = b.first().map(|f| feature_script(*f)) else {
+            return (0.0, 0);
+        };
+        let (mut known, mut hit) = (0usize, 0usize);
+        for f in a {
+            let Some(ts) = self.translations.get(f) else {
+                continue;
+            };
+            let mut any_known = false;
+            let mut found = false;
+            for t in ts {
+                if feature_script(*t) == target {
+                    any_known = true;
+                    if b.binary_search(t).is_ok() {
+                        found = true;
+                        break;
+                    }
+                }
+            }
+            if any_known {
+                known += 1;
+                if found {
+                    hit += 1;
+                }
+            }
+        }
+        if known == 0 {
+            (0.0, 0)
+        } else {
+            (hit as f32 / known as f32, known)
+        }
+    }
+}
+
+/// A feature pair must occur in at least this many clusters to be learned.
+const DICTIONARY_SUPPORT: u32 = 3;
+/// And its Dice association (clusters with both / clusters with either) at least this.
+const DICTIONARY_ASSOCIATION: f32 = 0.3;
+/// Two titles in different scripts translate each other when this share of the known
+/// features of each has its translation in the other.
+const TRANSLATION_COVERAGE: f32 = 0.7;
+
+/// Links same-institution, same-part title groups in different scripts whose titles
+/// translate each other by the learned [`Dictionary`]: each group's best such partner
+/// in the other script, when the choice is mutual and unambiguous.
+fn link_by_dictionary(
+    prepared: &[Prepared],
+    group_list: &[(GroupKey<'_>, Vec<usize>)],
+    blocks: &[((u32, Option<u8>), Vec<usize>)],
+    dictionary: &Dictionary,
+    forest: &mut Forest<'_>,
+) {
+    let _ = prepared;
+    let features: Vec<Vec<u32>> = group_list
+        .iter()
+        .map(|((_, script, core, _), _)| title_features(core, *script))
+        .collect();
+    for (_, gs) in blocks {
+        if gs.len() < 2 {
+            continue;
+        }
+        let mut postings: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
+        for &g in gs {
+            for f in &features[g] {
+                postings.entry(*f).or_default().push(g);
+            }
+        }
+        // Best partner per (group, other script): (partner, score, tied).
+        let mut best: FxHashMap<(usize, u32), (usize, f32, bool)> = FxHashMap::default();
+        for &ga in gs {
+            let mut hits: FxHashMap<usize, u32> = FxHashMap::default();
+            for f in &features[ga] {
+                for t in dictionary.translations.get(f).into_iter().flatten() {
+                    for &gb in postings.get(t).into_iter().flatten() {
+                        *hits.entry(gb).or_default() += 1;
+                    }
+                }
+            }
+            let mut cands: Vec<_> = hits.into_iter().filter(|(_, n)| *n >= 2).collect();
+            cands.sort_unstable();
+            for (gb, _) in cands {
+                let (sa, sb) = (group_list[ga].0.1, group_list[gb].0.1);
+                if sa == sb {
+                    continue;
+                }
+                let (fa, fb) = (&features[ga], &features[gb]);
+                let (ca, ka) = dictionary.coverage(fa, fb);
+                let (cb, kb) = dictionary.coverage(fb, fa);
+                if ka < 2 || kb < 2 {
+                    continue;
+                }
+                let score = ca.min(cb);
+                if score < TRANSLATION_COVERAGE {
+                    continue;
+                }
+                let key = (ga, sb as u32);
+                best.entry(key)
+                    .and_modify(|e| {
+                        if score > e.1 {
+                            *e = (gb, score, false);
+                        } else if score == e.1 && e.0 != gb {
+                            e.2 = true;
+                        }
+                    })
+                    .or_insert((gb, score, false));
+            }
+        }
+        let mut pairs: Vec<(usize, usize, f32)> = best
+            .iter()
+            .filter(|((ga, _), (gb, _, tie))| {
+                !tie && ga < gb && {
+                    let back = (*gb, group_list[*ga].0.1 as u32);
+                    best.get(&back).is_some_and(|(g, _, t)| g == ga && !t)
+                }
+            })
+            .map(|((ga, _), (gb, s, _))| (*ga, *gb, *s))
+            .collect();
+        pairs.sort_unstable_by_key(|(a, b, _)| (*a, *b));
+        for (ga, gb, score) in pairs {
+            let (a, b) = (group_list[ga].1[0], group_list[gb].1[0]);
+            forest.union(a, b, Signal::CrossLanguageTitle, score, Strength::Evidence);
+        }
+    }
 }
 
 /// What one cluster holds, for the cross-language step.
