@@ -59,13 +59,6 @@ pub fn bench_dedup(input: &Path, output: &Path) -> Result<BenchStats, DedupError
         path: output.to_path_buf(),
         source,
     })?;
-    if let Ok(path) = std::env::var("COURSEFED_DEDUP_LINKS") {
-        let mut w = csv::Writer::from_path(&path).map_err(csv_err(Path::new(&path)))?;
-        for l in &clustering.links {
-            let _ = w.write_record([l.a.to_string(), l.b.to_string(), format!("{:?}", l.signal), l.score.to_string()]);
-        }
-        let _ = w.flush();
-    }
     let mut links: std::collections::BTreeMap<String, usize> = Default::default();
     for link in &clustering.links {
         let name = format!("{:?}", link.signal);

@@ -13,7 +13,13 @@ use super::text::{Script, dice, similar_name_keys};
 /// core, part)`.
 type GroupKey<'a> = (u32, Script, &'a str, Option<u8>);
 /// A group's n-grams, title head, part, instructor name keys and persons.
-type GroupFeatures<'a> = (&'a [u32], &'a str, Option<u8>, FxHashSet<&'a str>, Vec<(u64, u64)>);
+type GroupFeatures<'a> = (
+    &'a [u32],
+    &'a str,
+    Option<u8>,
+    FxHashSet<&'a str>,
+    Vec<(u64, u64)>,
+);
 /// Pairs of titles in two scripts known to translate each other.
 type Translations<'a> = FxHashSet<((Script, &'a str), (Script, &'a str))>;
 
@@ -126,22 +132,38 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     }
     drop(by_key);
 
-    // Runs of one listing: same platform, same listing id, same institution.
-    let mut by_listing: FxHashMap<(&str, &str, Option<u32>), usize> = FxHashMap::default();
+    // Runs of one listing: same platform, same listing id, same institution. A listing id
+    // whose records name different parts (a slug cut short, shared by a series) links
+    // only the records of one part, and none whose part is unknown.
+    let mut by_listing: FxHashMap<(&str, &str, Option<u32>), Vec<usize>> = FxHashMap::default();
     for (i, p) in prepared.iter().enumerate() {
         if let Some(listing) = &p.listing {
             let key = (records[i].source.as_str(), listing.as_str(), p.inst);
-            match by_listing.get(&key) {
-                Some(&first) => {
+            by_listing.entry(key).or_default().push(i);
+        }
+    }
+    let mut listings: Vec<Vec<usize>> = by_listing.into_values().collect();
+    listings.sort_unstable();
+    for members in &listings {
+        let first_part = members.iter().find_map(|&i| prepared[i].part);
+        let mixed = members
+            .iter()
+            .any(|&i| prepared[i].part.is_some_and(|p| Some(p) != first_part));
+        let mut first_of: Vec<(Option<u8>, usize)> = Vec::new();
+        for &i in members {
+            let part = prepared[i].part;
+            if mixed && part.is_none() {
+                continue;
+            }
+            match first_of.iter().find(|(p, _)| *p == part) {
+                Some(&(_, first)) => {
                     forest.union(first, i, Signal::SameSourceId, 1.0, Strength::Key);
                 }
-                None => {
-                    by_listing.insert(key, i);
-                }
+                None => first_of.push((part, i)),
             }
         }
     }
-    drop(by_listing);
+    drop(listings);
 
     // Same folded title, same institution, same part: one group each; members are linked
     // to the group's first member they share no instructor conflict with.
@@ -173,7 +195,13 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                     continue;
                 }
                 if tried.len() >= GROUP_TRIES
-                    || forest.union(j, i, Signal::TitleSimilarity { lang }, 1.0, Strength::Evidence)
+                    || forest.union(
+                        j,
+                        i,
+                        Signal::TitleSimilarity { lang },
+                        1.0,
+                        Strength::Evidence,
+                    )
                 {
                     break;
                 }
@@ -232,7 +260,13 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                 let ia = group_list[ga].1[0];
                 let ib = group_list[gb].1[0];
                 if score >= THRESHOLDS.title_similarity && !conflict {
-                    forest.union(ia, ib, Signal::TitleSimilarity { lang }, score, Strength::Evidence);
+                    forest.union(
+                        ia,
+                        ib,
+                        Signal::TitleSimilarity { lang },
+                        score,
+                        Strength::Evidence,
+                    );
                 } else if shared >= 1
                     && (score >= THRESHOLDS.title_with_instructor
                         || (!a.1.is_empty() && a.1 == b.1))
@@ -296,7 +330,13 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                     && gb > ga
                 {
                     let mb = &group_list[gb].1;
-                    forest.union(ma[0], mb[0], Signal::CrossLanguageTitle, 1.0, Strength::Evidence);
+                    forest.union(
+                        ma[0],
+                        mb[0],
+                        Signal::CrossLanguageTitle,
+                        1.0,
+                        Strength::Evidence,
+                    );
                 }
             }
         }
@@ -562,7 +602,8 @@ fn link_across_languages_by_people(
             e.scripts |= 1 << (t.script as u8);
             e.cores.push((t.script, t.core.as_str()));
         }
-        e.people.extend(p.persons.iter().flat_map(|(a, b)| [*a, *b]));
+        e.people
+            .extend(p.persons.iter().flat_map(|(a, b)| [*a, *b]));
         e.persons.extend(p.persons.iter().copied());
         if let Some(s) = &records[i].subject {
             let s = super::text::light(s);
@@ -583,16 +624,23 @@ fn link_across_languages_by_people(
             key_of.entry(root).or_insert((inst, forest.part[root]));
         }
     }
-    let mut subject_pairs: FxHashSet<(String, String)> = FxHashSet::default();
+    // Subject labels in two scripts that several clusters carry together translate each
+    // other; two labels in one script are two subjects.
+    let mut subject_counts: FxHashMap<(String, String), u32> = FxHashMap::default();
     for e in info.values() {
         for a in &e.subjects {
             for b in &e.subjects {
-                if a != b {
-                    subject_pairs.insert((a.clone(), b.clone()));
+                if a != b && Script::dominant(a) != Script::dominant(b) {
+                    *subject_counts.entry((a.clone(), b.clone())).or_default() += 1;
                 }
             }
         }
     }
+    let subject_pairs: FxHashSet<(String, String)> = subject_counts
+        .into_iter()
+        .filter(|(_, n)| *n >= SUBJECT_SUPPORT)
+        .map(|(k, _)| k)
+        .collect();
     let mut postings: FxHashMap<(u32, Option<u8>, u64), Vec<usize>> = FxHashMap::default();
     let mut roots: Vec<usize> = key_of.keys().copied().collect();
     roots.sort_unstable();
@@ -676,6 +724,9 @@ fn link_across_languages_by_people(
         forest.union(a, b, Signal::InstructorOverlap, score, Strength::Evidence);
     }
 }
+
+/// Clusters that must carry two subject labels together before they count as one subject.
+const SUBJECT_SUPPORT: u32 = 3;
 
 /// Whether two records sharing a course key may be linked by it.
 fn key_compatible(a: &Prepared, b: &Prepared) -> bool {
@@ -948,7 +999,14 @@ impl<'a> Forest<'a> {
 
     /// Merges the clusters of `a` and `b` unless a constraint forbids it (a forced merge
     /// ignores the size cap and the evidence rules, never an unlink).
-    fn union(&mut self, a: usize, b: usize, signal: Signal, score: f32, strength: Strength) -> bool {
+    fn union(
+        &mut self,
+        a: usize,
+        b: usize,
+        signal: Signal,
+        score: f32,
+        strength: Strength,
+    ) -> bool {
         if !self.allowed(a, b, strength) {
             return false;
         }

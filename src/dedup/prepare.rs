@@ -62,7 +62,10 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
     for (r, ks) in records.iter().zip(keys) {
         let inst = r.institutions.first().map(|n| aliases.resolve_or_add(n));
         let mut titles: Vec<PreparedTitle> = Vec::new();
-        let mut part = r.part;
+        let mut part = r.part.or_else(|| {
+            ks.iter()
+                .find_map(|k| text::part_from_course_number(&k.number))
+        });
         for t in &r.titles {
             let pieces = match split_bilingual(&t.text) {
                 Some((native, latin)) => vec![native, latin],
@@ -201,4 +204,3 @@ pub const SAME_NAME_SIMILARITY: f32 = 0.7;
 
 /// The share of a name's keyed records an organisation needs to be learned as its alias.
 const ORG_SHARE: f32 = 0.3;
-

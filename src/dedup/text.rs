@@ -211,10 +211,13 @@ pub fn title_core(raw: &str, orgs: &dyn Fn(&str) -> bool) -> TitleCore {
         let number = part_number(token);
         // A bare trailing digit is a part marker only when it is glued to a word of a
         // script that has no spaces (`数据结构1`) or stands alone (`… 2`), never `C++11`.
+        // In a Chinese title a digit glued to a Latin word (`基于Python2`) is one too.
         let plausible = caps.name("d").is_none()
             || whole.start() > 0 && {
                 let before = s[..whole.start()].chars().last().unwrap_or(' ');
-                before == ' ' || Script::of_char(before) == Some(Script::Han)
+                before == ' '
+                    || Script::of_char(before) == Some(Script::Han)
+                    || before.is_ascii_alphabetic() && Script::dominant(&s) == Script::Han
             };
         if let Some(n) = number
             && plausible
@@ -266,6 +269,16 @@ fn strip_prefixes(s: &str, orgs: &dyn Fn(&str) -> bool) -> String {
         }
     }
     s
+}
+
+// A part number at the end of a course number: `6.00.1x`, `CS101.2x`, `30240184_2X`.
+re!(NUMBER_PART, r"[._](\d)x?$");
+
+/// The part of a series a course number names (`6.00.1x` → 1), if any; the number should
+/// be lower case.
+pub fn part_from_course_number(number: &str) -> Option<u8> {
+    let caps = NUMBER_PART.captures(number)?;
+    part_number(caps.get(1)?.as_str())
 }
 
 fn part_number(token: &str) -> Option<u8> {
@@ -581,6 +594,23 @@ mod tests {
         assert_eq!(core("Математический анализ. Часть 1").part, Some(1));
         assert_eq!(core("C++11").part, None);
         assert_eq!(core("Calculus Part 2 (2024 Fall)").core, "calculus");
+    }
+
+    #[test]
+    fn course_numbers_name_their_part() {
+        assert_eq!(part_from_course_number("6.00.1x"), Some(1));
+        assert_eq!(part_from_course_number("cs101.2x"), Some(2));
+        assert_eq!(part_from_course_number("30240184_2x"), Some(2));
+        assert_eq!(part_from_course_number("chula123.3"), Some(3));
+        assert_eq!(part_from_course_number("6.002x"), None);
+        assert_eq!(part_from_course_number("30240184x"), None);
+    }
+
+    #[test]
+    fn digit_after_a_latin_word_in_a_chinese_title_is_a_part() {
+        assert_eq!(core("应用金融市场：基于Python2").part, Some(2));
+        assert_eq!(core("Python3").part, None);
+        assert_eq!(core("C++11").part, None);
     }
 
     #[test]
