@@ -635,6 +635,17 @@ mod tests {
     }
 
     #[test]
+    fn thai_romanisations_of_one_name_are_similar_keys() {
+        let key = |s: &str| pack_name_key(person_keys(s).last().map_or("", String::as_str));
+        assert!(similar_name_keys(key("กิตติ บุญรักษ์"), key("Kitti Boonrak")));
+        assert!(similar_name_keys(
+            key("ผศ.ดร.ธนากร ศรีเดช"),
+            key("Dr. Tanakorn Sridet")
+        ));
+        assert!(!similar_name_keys(key("Anna Ivanova"), key("Anna Petrova")));
+    }
+
+    #[test]
     fn institution_names_fold_their_decorations() {
         assert_eq!(
             institution_key("The University of Edinburgh"),
