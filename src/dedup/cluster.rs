@@ -20,6 +20,8 @@ type GroupFeatures<'a> = (
     FxHashSet<&'a str>,
     Vec<(u64, u64)>,
 );
+/// The title groups of one institution and part.
+type InstitutionBlock = ((u32, Option<u8>), Vec<usize>);
 /// Pairs of titles in two scripts known to translate each other.
 type Translations<'a> = FxHashSet<((Script, &'a str), (Script, &'a str))>;
 
@@ -343,7 +345,7 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     }
 
     let dictionary = Dictionary::learn(&prepared, &mut forest);
-    link_by_dictionary(&prepared, &group_list, &ip_list, &dictionary, &mut forest);
+    link_by_dictionary(&group_list, &ip_list, &dictionary, &mut forest);
 
     link_across_languages_by_people(records, &prepared, &mut forest, &translations);
 
@@ -492,13 +494,11 @@ const TRANSLATION_COVERAGE: f32 = 0.7;
 /// translate each other by the learned [`Dictionary`]: each group's best such partner
 /// in the other script, when the choice is mutual and unambiguous.
 fn link_by_dictionary(
-    prepared: &[Prepared],
     group_list: &[(GroupKey<'_>, Vec<usize>)],
-    blocks: &[((u32, Option<u8>), Vec<usize>)],
+    blocks: &[InstitutionBlock],
     dictionary: &Dictionary,
     forest: &mut Forest<'_>,
 ) {
-    let _ = prepared;
     let features: Vec<Vec<u32>> = group_list
         .iter()
         .map(|((_, script, core, _), _)| title_features(core, *script))
