@@ -260,3 +260,90 @@ fn a_draft_becomes_a_match_record() {
     let c = together(&[r, edx]);
     assert_eq!(c[0], c[1]);
 }
+
+#[test]
+fn same_title_courses_with_different_instructors_do_not_chain_through_an_unnamed_run() {
+    // Two courses called "Statistics" at one university; a run that names no instructor
+    // may join one of them, but never both.
+    let c = together(&[
+        rec(1, "edx", "Statistics", "Peking University", &["Wei Wang"]),
+        rec(2, "edx", "Statistics", "Peking University", &[]),
+        rec(3, "edx", "Statistics", "Peking University", &["Min Zhao"]),
+    ]);
+    assert_ne!(c[0], c[2]);
+}
+
+#[test]
+fn a_shared_given_name_and_a_shared_surname_of_different_people_are_no_shared_instructor() {
+    // "Пётр Соколов" is not taught by "Пётр Лебедев" and "Анна Соколова" together.
+    let c = together(&[
+        rec(
+            1,
+            "stepik",
+            "Письмо на английском языке. Вводный курс",
+            "Томский государственный университет",
+            &["Соколов Пётр"],
+        ),
+        rec(
+            2,
+            "stepik",
+            "Письмо на английском языке: основы и приложения",
+            "Томский государственный университет",
+            &["Пётр Лебедев", "Анна Соколова"],
+        ),
+    ]);
+    assert_ne!(c[0], c[1]);
+}
+
+#[test]
+fn part_numbers_in_course_keys_keep_siblings_apart() {
+    let c = together(&[
+        with_key(
+            rec(1, "edx", "Introduction to Computing", "MIT", &[]),
+            "course-v1:MITx+6.00.1x+2T2024",
+        ),
+        with_key(
+            rec(2, "edx", "Introduction to Computing", "MIT", &[]),
+            "course-v1:MITx+6.00.2x+2T2024",
+        ),
+    ]);
+    assert_ne!(c[0], c[1]);
+}
+
+#[test]
+fn a_listing_id_shared_by_two_parts_links_no_run_of_unknown_part() {
+    let slug = |r: MatchRecord, s: &str| {
+        let mut r = r;
+        r.source_id = Some(s.into());
+        r
+    };
+    let c = together(&[
+        slug(
+            rec(
+                1,
+                "coursera",
+                "Thai Culture: Modern Perspectives Part 1",
+                "Omsk University",
+                &[],
+            ),
+            "thai-culture-modern-p",
+        ),
+        slug(
+            rec(
+                2,
+                "coursera",
+                "Thai Culture: Modern Perspectives Part 2",
+                "Omsk University",
+                &[],
+            ),
+            "thai-culture-modern-p?session=2020-09",
+        ),
+        slug(
+            rec(3, "coursera", "Тайская культура", "Omsk University", &[]),
+            "thai-culture-modern-p?session=2021-09",
+        ),
+    ]);
+    assert_ne!(c[0], c[1]);
+    assert_ne!(c[2], c[0]);
+    assert_ne!(c[2], c[1]);
+}

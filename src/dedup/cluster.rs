@@ -7,13 +7,21 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use super::alias::AliasTable;
 use super::prepare::{Prepared, prepare_all};
 use super::record::MatchRecord;
-use super::text::{Script, dice};
+use super::text::{Script, dice, similar_name_keys};
 
 /// Records with one folded title at one institution and part: `(institution, script,
 /// core, part)`.
 type GroupKey<'a> = (u32, Script, &'a str, Option<u8>);
-/// A group's n-grams, title head, part and instructor keys.
-type GroupFeatures<'a> = (&'a [u32], &'a str, Option<u8>, FxHashSet<&'a str>);
+/// A group's n-grams, title head, part, instructor name keys and persons.
+type GroupFeatures<'a> = (
+    &'a [u32],
+    &'a str,
+    Option<u8>,
+    FxHashSet<&'a str>,
+    Vec<(u64, u64)>,
+);
+/// The title groups of one institution and part.
+type InstitutionBlock = ((u32, Option<u8>), Vec<usize>);
 /// Pairs of titles in two scripts known to translate each other.
 type Translations<'a> = FxHashSet<((Script, &'a str), (Script, &'a str))>;
 
@@ -103,7 +111,7 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     let index: FxHashMap<u64, usize> = records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
     for (a, b) in &overrides.links {
         if let (Some(&i), Some(&j)) = (index.get(a), index.get(b)) {
-            forest.union(i, j, Signal::OperatorLink, 1.0, true);
+            forest.union(i, j, Signal::OperatorLink, 1.0, Strength::Forced);
         }
     }
 
@@ -119,27 +127,45 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                 .iter()
                 .find(|&&j| key_compatible(&prepared[i], &prepared[j]))
             {
-                forest.union(j, i, Signal::SharedKey, 1.0, false);
+                forest.union(j, i, Signal::SharedKey, 1.0, Strength::Key);
             }
             members.push(i);
         }
     }
     drop(by_key);
 
-    // Runs of one listing: same platform, same listing id, same institution.
-    let mut by_listing: FxHashMap<(&str, &str, Option<u32>), usize> = FxHashMap::default();
+    // Runs of one listing: same platform, same listing id, same institution. A listing id
+    // whose records name different parts (a slug cut short, shared by a series) links
+    // only the records of one part, and none whose part is unknown.
+    let mut by_listing: FxHashMap<(&str, &str, Option<u32>), Vec<usize>> = FxHashMap::default();
     for (i, p) in prepared.iter().enumerate() {
         if let Some(listing) = &p.listing {
             let key = (records[i].source.as_str(), listing.as_str(), p.inst);
-            match by_listing.get(&key) {
-                Some(&first) => forest.union(first, i, Signal::SameSourceId, 1.0, false),
-                None => {
-                    by_listing.insert(key, i);
+            by_listing.entry(key).or_default().push(i);
+        }
+    }
+    let mut listings: Vec<Vec<usize>> = by_listing.into_values().collect();
+    listings.sort_unstable();
+    for members in &listings {
+        let first_part = members.iter().find_map(|&i| prepared[i].part);
+        let mixed = members
+            .iter()
+            .any(|&i| prepared[i].part.is_some_and(|p| Some(p) != first_part));
+        let mut first_of: Vec<(Option<u8>, usize)> = Vec::new();
+        for &i in members {
+            let part = prepared[i].part;
+            if mixed && part.is_none() {
+                continue;
+            }
+            match first_of.iter().find(|(p, _)| *p == part) {
+                Some(&(_, first)) => {
+                    forest.union(first, i, Signal::SameSourceId, 1.0, Strength::Key);
                 }
+                None => first_of.push((part, i)),
             }
         }
     }
-    drop(by_listing);
+    drop(listings);
 
     // Same folded title, same institution, same part: one group each; members are linked
     // to the group's first member they share no instructor conflict with.
@@ -159,13 +185,29 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     let mut group_list: Vec<(GroupKey<'_>, Vec<usize>)> = groups.into_iter().collect();
     group_list.sort_unstable_by(|a, b| a.0.cmp(&b.0));
     for ((_, script, _, _), members) in &group_list {
+        let lang = script.language();
+        // Each member joins the first earlier cluster of the group that nothing keeps it
+        // from (a few tried at most: a generic title at a big institution is many courses).
+        let mut tried: Vec<usize> = Vec::new();
         for (k, &i) in members.iter().enumerate().skip(1) {
-            if let Some(&j) = members[..k]
-                .iter()
-                .find(|&&j| !people_conflict(&prepared[i], &prepared[j]))
-            {
-                let lang = script.language();
-                forest.union(j, i, Signal::TitleSimilarity { lang }, 1.0, false);
+            tried.clear();
+            for &j in &members[..k] {
+                let root = forest.find(j);
+                if tried.contains(&root) {
+                    continue;
+                }
+                if tried.len() >= GROUP_TRIES
+                    || forest.union(
+                        j,
+                        i,
+                        Signal::TitleSimilarity { lang },
+                        1.0,
+                        Strength::Evidence,
+                    )
+                {
+                    break;
+                }
+                tried.push(root);
             }
         }
     }
@@ -197,7 +239,13 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                 .iter()
                 .flat_map(|&m| prepared[m].people.iter().map(String::as_str))
                 .collect();
-            (grams, head, *part, people)
+            let mut persons: Vec<(u64, u64)> = members
+                .iter()
+                .flat_map(|&m| prepared[m].persons.iter().copied())
+                .collect();
+            persons.sort_unstable();
+            persons.dedup();
+            (grams, head, *part, people, persons)
         })
         .collect();
     for ((_, script), gs) in &block_list {
@@ -209,17 +257,23 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                     continue;
                 }
                 let score = dice(a.0, b.0);
-                let shared = a.3.intersection(&b.3).count();
-                let conflict = !a.3.is_empty() && !b.3.is_empty() && shared == 0;
+                let shared = shared_persons(&a.4, &b.4);
+                let conflict = !a.3.is_empty() && !b.3.is_empty() && a.3.is_disjoint(&b.3);
                 let ia = group_list[ga].1[0];
                 let ib = group_list[gb].1[0];
                 if score >= THRESHOLDS.title_similarity && !conflict {
-                    forest.union(ia, ib, Signal::TitleSimilarity { lang }, score, false);
-                } else if shared >= 2
+                    forest.union(
+                        ia,
+                        ib,
+                        Signal::TitleSimilarity { lang },
+                        score,
+                        Strength::Evidence,
+                    );
+                } else if shared >= 1
                     && (score >= THRESHOLDS.title_with_instructor
                         || (!a.1.is_empty() && a.1 == b.1))
                 {
-                    forest.union(ia, ib, Signal::InstructorOverlap, score, false);
+                    forest.union(ia, ib, Signal::InstructorOverlap, score, Strength::Evidence);
                 }
             }
         }
@@ -256,29 +310,273 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     }
     let mut ip_list: Vec<_> = by_inst_part.into_iter().collect();
     ip_list.sort_unstable_by_key(|(k, _)| *k);
+    let mut known: FxHashMap<(Script, &str), Vec<(Script, &str)>> = FxHashMap::default();
+    for (a, b) in &translations {
+        known.entry(*a).or_default().push(*b);
+    }
+    for v in known.values_mut() {
+        v.sort_unstable();
+    }
     for (_, gs) in &ip_list {
-        for (x, &ga) in gs.iter().enumerate() {
-            for &gb in &gs[x + 1..] {
-                let ((_, sa, ca, _), ma) = &group_list[ga];
-                let ((_, sb, cb, _), mb) = &group_list[gb];
-                if sa == sb || !translations.contains(&((*sa, *ca), (*sb, *cb))) {
-                    continue;
+        let index: FxHashMap<(Script, &str), usize> = gs
+            .iter()
+            .map(|&g| ((group_list[g].0.1, group_list[g].0.2), g))
+            .collect();
+        for &ga in gs {
+            let ((_, sa, ca, _), ma) = &group_list[ga];
+            let Some(others) = known.get(&(*sa, *ca)) else {
+                continue;
+            };
+            for other in others {
+                if let Some(&gb) = index.get(other)
+                    && gb > ga
+                {
+                    let mb = &group_list[gb].1;
+                    forest.union(
+                        ma[0],
+                        mb[0],
+                        Signal::CrossLanguageTitle,
+                        1.0,
+                        Strength::Evidence,
+                    );
                 }
-                forest.union(ma[0], mb[0], Signal::CrossLanguageTitle, 1.0, false);
             }
         }
     }
+
+    let dictionary = Dictionary::learn(&prepared, &mut forest);
+    link_by_dictionary(&group_list, &ip_list, &dictionary, &mut forest);
 
     link_across_languages_by_people(records, &prepared, &mut forest, &translations);
 
     forest.finish(records)
 }
 
+/// Title words learned to translate each other: from clusters that already hold titles
+/// in two scripts (linked by keys, bilingual titles or known title translations), the
+/// features of one script that keep occurring with features of another. Features are
+/// words (their first six letters) in scripts with spaces, character bigrams in Chinese
+/// and trigrams in Thai.
+struct Dictionary {
+    /// Per feature, the features of other scripts it translates to.
+    translations: FxHashMap<u32, Vec<u32>>,
+}
+
+/// A title's features, each tagged with its script in the top bits.
+fn title_features(core: &str, script: Script) -> Vec<u32> {
+    let tag = (script as u32) << 28;
+    let mask = (1u32 << 28) - 1;
+    let mut out: Vec<u32> = match script {
+        Script::Han | Script::Thai => super::text::grams(core, script),
+        _ => core
+            .split(' ')
+            .filter(|w| w.chars().count() >= 2)
+            .map(|w| {
+                let stem: String = w.chars().take(6).collect();
+                hash32(&stem)
+            })
+            .collect(),
+    };
+    for f in &mut out {
+        *f = (*f & mask) | tag;
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+fn feature_script(f: u32) -> u32 {
+    f >> 28
+}
+
+impl Dictionary {
+    fn learn(prepared: &[Prepared], forest: &mut Forest<'_>) -> Self {
+        let mut by_root: FxHashMap<usize, Vec<u32>> = FxHashMap::default();
+        let mut scripts: FxHashMap<usize, u8> = FxHashMap::default();
+        for (i, p) in prepared.iter().enumerate() {
+            let root = forest.find(i);
+            for t in &p.titles {
+                *scripts.entry(root).or_default() |= 1 << (t.script as u8);
+            }
+        }
+        for (i, p) in prepared.iter().enumerate() {
+            let root = forest.find(i);
+            if scripts.get(&root).is_none_or(|m| m.count_ones() < 2) {
+                continue;
+            }
+            let e = by_root.entry(root).or_default();
+            for t in &p.titles {
+                e.extend(title_features(&t.core, t.script));
+            }
+        }
+        let mut single: FxHashMap<u32, u32> = FxHashMap::default();
+        let mut pairs: FxHashMap<(u32, u32), u32> = FxHashMap::default();
+        let mut roots: Vec<_> = by_root.into_iter().collect();
+        roots.sort_unstable_by_key(|(r, _)| *r);
+        for (_, mut fs) in roots {
+            fs.sort_unstable();
+            fs.dedup();
+            for &f in &fs {
+                *single.entry(f).or_default() += 1;
+            }
+            for (x, &a) in fs.iter().enumerate() {
+                for &b in &fs[x + 1..] {
+                    if feature_script(a) != feature_script(b) {
+                        *pairs.entry((a, b)).or_default() += 1;
+                    }
+                }
+            }
+        }
+        let mut translations: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
+        let mut kept: Vec<_> = pairs
+            .into_iter()
+            .filter(|(_, n)| *n >= DICTIONARY_SUPPORT)
+            .filter_map(|((a, b), n)| {
+                let (ca, cb) = (single.get(&a)?, single.get(&b)?);
+                let d = 2.0 * n as f32 / (ca + cb) as f32;
+                (d >= DICTIONARY_ASSOCIATION).then_some((a, b))
+            })
+            .collect();
+        kept.sort_unstable();
+        for (a, b) in kept {
+            translations.entry(a).or_default().push(b);
+            translations.entry(b).or_default().push(a);
+        }
+        Dictionary { translations }
+    }
+
+    /// The share of the features of `a` (those the dictionary knows in `b`'s script)
+    /// whose translation is in `b`, and the number of such known features.
+    fn coverage(&self, a: &[u32], b: &[u32]) -> (f32, usize) {
+        let Some(target) = b.first().map(|f| feature_script(*f)) else {
+            return (0.0, 0);
+        };
+        let (mut known, mut hit) = (0usize, 0usize);
+        for f in a {
+            let Some(ts) = self.translations.get(f) else {
+                continue;
+            };
+            let mut any_known = false;
+            let mut found = false;
+            for t in ts {
+                if feature_script(*t) == target {
+                    any_known = true;
+                    if b.binary_search(t).is_ok() {
+                        found = true;
+                        break;
+                    }
+                }
+            }
+            if any_known {
+                known += 1;
+                if found {
+                    hit += 1;
+                }
+            }
+        }
+        if known == 0 {
+            (0.0, 0)
+        } else {
+            (hit as f32 / known as f32, known)
+        }
+    }
+}
+
+/// A feature pair must occur in at least this many clusters to be learned.
+const DICTIONARY_SUPPORT: u32 = 3;
+/// And its Dice association (clusters with both / clusters with either) at least this.
+const DICTIONARY_ASSOCIATION: f32 = 0.3;
+/// Two titles in different scripts translate each other when this share of the known
+/// features of each has its translation in the other.
+const TRANSLATION_COVERAGE: f32 = 0.7;
+
+/// Links same-institution, same-part title groups in different scripts whose titles
+/// translate each other by the learned [`Dictionary`]: each group's best such partner
+/// in the other script, when the choice is mutual and unambiguous.
+fn link_by_dictionary(
+    group_list: &[(GroupKey<'_>, Vec<usize>)],
+    blocks: &[InstitutionBlock],
+    dictionary: &Dictionary,
+    forest: &mut Forest<'_>,
+) {
+    let features: Vec<Vec<u32>> = group_list
+        .iter()
+        .map(|((_, script, core, _), _)| title_features(core, *script))
+        .collect();
+    for (_, gs) in blocks {
+        if gs.len() < 2 {
+            continue;
+        }
+        let mut postings: FxHashMap<u32, Vec<usize>> = FxHashMap::default();
+        for &g in gs {
+            for f in &features[g] {
+                postings.entry(*f).or_default().push(g);
+            }
+        }
+        // Best partner per (group, other script): (partner, score, tied).
+        let mut best: FxHashMap<(usize, u32), (usize, f32, bool)> = FxHashMap::default();
+        for &ga in gs {
+            let mut hits: FxHashMap<usize, u32> = FxHashMap::default();
+            for f in &features[ga] {
+                for t in dictionary.translations.get(f).into_iter().flatten() {
+                    for &gb in postings.get(t).into_iter().flatten() {
+                        *hits.entry(gb).or_default() += 1;
+                    }
+                }
+            }
+            let mut cands: Vec<_> = hits.into_iter().filter(|(_, n)| *n >= 2).collect();
+            cands.sort_unstable();
+            for (gb, _) in cands {
+                let (sa, sb) = (group_list[ga].0.1, group_list[gb].0.1);
+                if sa == sb {
+                    continue;
+                }
+                let (fa, fb) = (&features[ga], &features[gb]);
+                let (ca, ka) = dictionary.coverage(fa, fb);
+                let (cb, kb) = dictionary.coverage(fb, fa);
+                if ka < 2 || kb < 2 {
+                    continue;
+                }
+                let score = ca.min(cb);
+                if score < TRANSLATION_COVERAGE {
+                    continue;
+                }
+                let key = (ga, sb as u32);
+                best.entry(key)
+                    .and_modify(|e| {
+                        if score > e.1 {
+                            *e = (gb, score, false);
+                        } else if score == e.1 && e.0 != gb {
+                            e.2 = true;
+                        }
+                    })
+                    .or_insert((gb, score, false));
+            }
+        }
+        let mut pairs: Vec<(usize, usize, f32)> = best
+            .iter()
+            .filter(|((ga, _), (gb, _, tie))| {
+                !tie && ga < gb && {
+                    let back = (*gb, group_list[*ga].0.1 as u32);
+                    best.get(&back).is_some_and(|(g, _, t)| g == ga && !t)
+                }
+            })
+            .map(|((ga, _), (gb, s, _))| (*ga, *gb, *s))
+            .collect();
+        pairs.sort_unstable_by_key(|(a, b, _)| (*a, *b));
+        for (ga, gb, score) in pairs {
+            let (a, b) = (group_list[ga].1[0], group_list[gb].1[0]);
+            forest.union(a, b, Signal::CrossLanguageTitle, score, Strength::Evidence);
+        }
+    }
+}
+
 /// What one cluster holds, for the cross-language step.
 #[derive(Default)]
 struct RootInfo<'a> {
     scripts: u8,
-    people: FxHashSet<&'a str>,
+    people: FxHashSet<u64>,
+    persons: Vec<(u64, u64)>,
     subjects: Vec<String>,
     year: Option<u16>,
     cores: Vec<(Script, &'a str)>,
@@ -304,7 +602,9 @@ fn link_across_languages_by_people(
             e.scripts |= 1 << (t.script as u8);
             e.cores.push((t.script, t.core.as_str()));
         }
-        e.people.extend(p.people.iter().map(String::as_str));
+        e.people
+            .extend(p.persons.iter().flat_map(|(a, b)| [*a, *b]));
+        e.persons.extend(p.persons.iter().copied());
         if let Some(s) = &records[i].subject {
             let s = super::text::light(s);
             if !e.subjects.contains(&s) {
@@ -324,17 +624,24 @@ fn link_across_languages_by_people(
             key_of.entry(root).or_insert((inst, forest.part[root]));
         }
     }
-    let mut subject_pairs: FxHashSet<(String, String)> = FxHashSet::default();
+    // Subject labels in two scripts that several clusters carry together translate each
+    // other; two labels in one script are two subjects.
+    let mut subject_counts: FxHashMap<(String, String), u32> = FxHashMap::default();
     for e in info.values() {
         for a in &e.subjects {
             for b in &e.subjects {
-                if a != b {
-                    subject_pairs.insert((a.clone(), b.clone()));
+                if a != b && Script::dominant(a) != Script::dominant(b) {
+                    *subject_counts.entry((a.clone(), b.clone())).or_default() += 1;
                 }
             }
         }
     }
-    let mut postings: FxHashMap<(u32, Option<u8>, &str), Vec<usize>> = FxHashMap::default();
+    let subject_pairs: FxHashSet<(String, String)> = subject_counts
+        .into_iter()
+        .filter(|(_, n)| *n >= SUBJECT_SUPPORT)
+        .map(|(k, _)| k)
+        .collect();
+    let mut postings: FxHashMap<(u32, Option<u8>, u64), Vec<usize>> = FxHashMap::default();
     let mut roots: Vec<usize> = key_of.keys().copied().collect();
     roots.sort_unstable();
     for &r in &roots {
@@ -342,7 +649,7 @@ fn link_across_languages_by_people(
             continue;
         };
         for person in &e.people {
-            postings.entry((k.0, k.1, person)).or_default().push(r);
+            postings.entry((k.0, k.1, *person)).or_default().push(r);
         }
     }
     let mut best: FxHashMap<usize, (usize, f32, bool)> = FxHashMap::default();
@@ -352,7 +659,7 @@ fn link_across_languages_by_people(
         };
         let mut shared: FxHashMap<usize, u32> = FxHashMap::default();
         for person in &e.people {
-            if let Some(list) = postings.get(&(k.0, k.1, person)) {
+            if let Some(list) = postings.get(&(k.0, k.1, *person)) {
                 for &c in list {
                     if c != r {
                         *shared.entry(c).or_default() += 1;
@@ -363,8 +670,12 @@ fn link_across_languages_by_people(
         let mut top: Option<(usize, f32, bool)> = None;
         let mut candidates: Vec<_> = shared.into_iter().collect();
         candidates.sort_unstable();
-        for (c, n) in candidates {
+        for (c, _) in candidates {
             let Some(o) = info.get(&c) else { continue };
+            let n = shared_persons(&e.persons, &o.persons);
+            if n == 0 {
+                continue;
+            }
             if o.scripts & e.scripts != 0 || o.scripts == 0 || e.scripts == 0 {
                 continue;
             }
@@ -410,9 +721,12 @@ fn link_across_languages_by_people(
         .collect();
     pairs.sort_unstable_by_key(|(a, b, _)| (*a, *b));
     for (a, b, score) in pairs {
-        forest.union(a, b, Signal::InstructorOverlap, score, false);
+        forest.union(a, b, Signal::InstructorOverlap, score, Strength::Evidence);
     }
 }
+
+/// Clusters that must carry two subject labels together before they count as one subject.
+const SUBJECT_SUPPORT: u32 = 3;
 
 /// Whether two records sharing a course key may be linked by it.
 fn key_compatible(a: &Prepared, b: &Prepared) -> bool {
@@ -443,6 +757,9 @@ fn key_compatible(a: &Prepared, b: &Prepared) -> bool {
     !shared_script
 }
 
+/// How many distinct earlier clusters of a same-title group a record tries to join.
+const GROUP_TRIES: usize = 4;
+
 /// Titles of two records sharing a key and a script must be at least this similar.
 const KEY_TITLE_SIMILARITY: f32 = 0.4;
 
@@ -454,12 +771,152 @@ fn people_conflict(a: &Prepared, b: &Prepared) -> bool {
         && !a.people.iter().any(|k| b.people.contains(k))
 }
 
+/// How much a link may override: operator links ignore the evidence rules; key links
+/// (shared course identity, same listing id) are checked against the clusters'
+/// instructors; evidence links (titles, instructors) also against their course keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Strength {
+    Forced,
+    Key,
+    Evidence,
+}
+
+/// What a cluster is known to be, kept per root: the instructors' name keys (hashed,
+/// sorted) with the scripts they were written in, and the course keys (organisation,
+/// number; hashed, sorted).
+#[derive(Debug, Clone, Default)]
+struct Profile {
+    people: Vec<u32>,
+    people_scripts: u8,
+    persons: Vec<(u64, u64)>,
+    keys: Vec<(u32, u32)>,
+}
+
+impl Profile {
+    fn of(p: &Prepared) -> Self {
+        let mut people: Vec<u32> = p.people.iter().map(|k| hash32(k)).collect();
+        people.sort_unstable();
+        people.dedup();
+        let mut keys: Vec<(u32, u32)> = p
+            .keys
+            .iter()
+            .map(|k| (hash32(&k.org), hash32(&k.number)))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        Profile {
+            people_scripts: if people.is_empty() {
+                0
+            } else {
+                1 << (p.people_script as u8)
+            },
+            people,
+            persons: p.persons.clone(),
+            keys,
+        }
+    }
+
+    fn absorb(&mut self, other: Profile) {
+        self.people = merge_sorted(std::mem::take(&mut self.people), other.people);
+        self.people_scripts |= other.people_scripts;
+        self.persons = merge_sorted(std::mem::take(&mut self.persons), other.persons);
+        self.keys = merge_sorted(std::mem::take(&mut self.keys), other.keys);
+    }
+
+    fn shares_person(&self, other: &Profile) -> bool {
+        shared_persons(&self.persons, &other.persons) > 0
+    }
+
+    /// Both clusters name instructors in a common script and no name key is shared.
+    fn people_conflict(&self, other: &Profile) -> bool {
+        self.people_scripts & other.people_scripts != 0
+            && !sorted_intersect(&self.people, &other.people)
+    }
+
+    /// Both clusters carry keys of one organisation and share none of them.
+    fn key_conflict(&self, other: &Profile) -> bool {
+        if sorted_intersect(&self.keys, &other.keys) {
+            return false;
+        }
+        self.keys
+            .iter()
+            .any(|(org, _)| other.keys.iter().any(|(o, _)| o == org))
+    }
+}
+
+/// How many persons of `a` have a match in `b`: both name keys spelled alike
+/// ([`similar_name_keys`]), at least one of them exactly.
+fn shared_persons(a: &[(u64, u64)], b: &[(u64, u64)]) -> usize {
+    a.iter()
+        .filter(|(a0, a1)| {
+            b.iter().any(|(b0, b1)| {
+                let same = |x: u64, y: u64, u: u64, v: u64| {
+                    (x == y && similar_name_keys(u, v)) || (u == v && similar_name_keys(x, y))
+                };
+                same(*a0, *b0, *a1, *b1) || same(*a0, *b1, *a1, *b0)
+            })
+        })
+        .count()
+}
+
+fn hash32(s: &str) -> u32 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    s.hash(&mut h);
+    h.finish() as u32
+}
+
+fn merge_sorted<T: Ord + Copy>(a: Vec<T>, b: Vec<T>) -> Vec<T> {
+    if a.is_empty() {
+        return b;
+    }
+    if b.is_empty() {
+        return a;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => {
+                out.push(a[i]);
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push(b[j]);
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out.extend_from_slice(&a[i..]);
+    out.extend_from_slice(&b[j..]);
+    out
+}
+
+fn sorted_intersect<T: Ord>(a: &[T], b: &[T]) -> bool {
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
+}
+
 /// Union-find over record indexes with the merge constraints.
 struct Forest<'a> {
     parent: Vec<u32>,
     size: Vec<u32>,
     /// The series part of each root's cluster, when any member names one.
     part: Vec<Option<u8>>,
+    /// Per root: what its cluster is known to be.
+    profile: Vec<Profile>,
     /// Per root: members that carry an operator unlink.
     guarded: FxHashMap<usize, Vec<usize>>,
     unlinks: FxHashMap<usize, Vec<usize>>,
@@ -489,6 +946,7 @@ impl<'a> Forest<'a> {
             parent: (0..records.len() as u32).collect(),
             size: vec![1; records.len()],
             part: prepared.iter().map(|p| p.part).collect(),
+            profile: prepared.iter().map(Profile::of).collect(),
             guarded,
             unlinks,
             links: Vec::new(),
@@ -512,33 +970,55 @@ impl<'a> Forest<'a> {
         i
     }
 
-    /// Merges the clusters of `a` and `b` unless a constraint forbids it (a forced merge
-    /// ignores the size cap and the part rule, never an unlink).
-    fn union(&mut self, a: usize, b: usize, signal: Signal, score: f32, forced: bool) {
+    /// Whether the clusters of `a` and `b` could be merged by a link of `strength`.
+    fn allowed(&mut self, a: usize, b: usize, strength: Strength) -> bool {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra == rb {
-            return;
+            return false;
         }
-        if !forced {
+        if strength != Strength::Forced {
             let size = self.size[ra] + self.size[rb];
             if size as usize > THRESHOLDS.max_cluster_size {
-                return;
+                return false;
             }
             if let (Some(pa), Some(pb)) = (self.part[ra], self.part[rb])
                 && pa != pb
             {
-                return;
+                return false;
+            }
+            let (x, y) = (&self.profile[ra], &self.profile[rb]);
+            if x.people_conflict(y) {
+                return false;
+            }
+            if strength == Strength::Evidence && x.key_conflict(y) && !x.shares_person(y) {
+                return false;
             }
         }
-        if self.unlinked(ra, rb) {
-            return;
+        !self.unlinked(ra, rb)
+    }
+
+    /// Merges the clusters of `a` and `b` unless a constraint forbids it (a forced merge
+    /// ignores the size cap and the evidence rules, never an unlink).
+    fn union(
+        &mut self,
+        a: usize,
+        b: usize,
+        signal: Signal,
+        score: f32,
+        strength: Strength,
+    ) -> bool {
+        if !self.allowed(a, b, strength) {
+            return false;
         }
+        let (ra, rb) = (self.find(a), self.find(b));
         let (keep, gone) = if ra < rb { (ra, rb) } else { (rb, ra) };
         self.parent[gone] = keep as u32;
         self.size[keep] += self.size[gone];
         if self.part[keep].is_none() {
             self.part[keep] = self.part[gone];
         }
+        let gone_profile = std::mem::take(&mut self.profile[gone]);
+        self.profile[keep].absorb(gone_profile);
         if let Some(g) = self.guarded.remove(&gone) {
             self.guarded.entry(keep).or_default().extend(g);
         }
@@ -548,9 +1028,15 @@ impl<'a> Forest<'a> {
             signal,
             score,
         });
+        true
     }
 
     fn unlinked(&mut self, ra: usize, rb: usize) -> bool {
+        let (ra, rb) = if self.guarded.contains_key(&ra) {
+            (ra, rb)
+        } else {
+            (rb, ra)
+        };
         let Some(members) = self.guarded.get(&ra).cloned() else {
             return false;
         };

@@ -29,6 +29,10 @@ pub struct Prepared {
     pub part: Option<u8>,
     /// Squashed name keys of all instructors, sorted.
     pub people: Vec<String>,
+    /// Each instructor known by two or more name keys, as every pair of its packed keys
+    /// ([`text::pack_name_key`], smaller first): one matching pair is one shared person
+    /// (a shared given name alone, or a surname alone, is not).
+    pub persons: Vec<(u64, u64)>,
     /// Whether the instructor names were written in Latin letters.
     pub people_script: Script,
 }
@@ -58,7 +62,10 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
     for (r, ks) in records.iter().zip(keys) {
         let inst = r.institutions.first().map(|n| aliases.resolve_or_add(n));
         let mut titles: Vec<PreparedTitle> = Vec::new();
-        let mut part = r.part;
+        let mut part = r.part.or_else(|| {
+            ks.iter()
+                .find_map(|k| text::part_from_course_number(&k.number))
+        });
         for t in &r.titles {
             let pieces = match split_bilingual(&t.text) {
                 Some((native, latin)) => vec![native, latin],
@@ -86,11 +93,23 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
                 });
             }
         }
-        let mut people: Vec<String> = r
-            .instructors
-            .iter()
-            .flat_map(|p| text::person_keys(p))
-            .collect();
+        let mut people: Vec<String> = Vec::new();
+        let mut persons: Vec<(u64, u64)> = Vec::new();
+        for raw in &r.instructors {
+            let mut keys = text::person_keys(raw);
+            keys.sort_unstable();
+            keys.dedup();
+            let mut packed: Vec<u64> = keys.iter().map(|k| text::pack_name_key(k)).collect();
+            packed.sort_unstable();
+            for (x, a) in packed.iter().enumerate() {
+                for b in &packed[x + 1..] {
+                    persons.push((*a, *b));
+                }
+            }
+            people.extend(keys);
+        }
+        persons.sort_unstable();
+        persons.dedup();
         people.sort_unstable();
         people.dedup();
         let people_script = r
@@ -112,6 +131,7 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
             titles,
             part,
             people,
+            persons,
             people_script,
         });
     }

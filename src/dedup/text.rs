@@ -211,10 +211,13 @@ pub fn title_core(raw: &str, orgs: &dyn Fn(&str) -> bool) -> TitleCore {
         let number = part_number(token);
         // A bare trailing digit is a part marker only when it is glued to a word of a
         // script that has no spaces (`数据结构1`) or stands alone (`… 2`), never `C++11`.
+        // In a Chinese title a digit glued to a Latin word (`基于Python2`) is one too.
         let plausible = caps.name("d").is_none()
             || whole.start() > 0 && {
                 let before = s[..whole.start()].chars().last().unwrap_or(' ');
-                before == ' ' || Script::of_char(before) == Some(Script::Han)
+                before == ' '
+                    || Script::of_char(before) == Some(Script::Han)
+                    || before.is_ascii_alphabetic() && Script::dominant(&s) == Script::Han
             };
         if let Some(n) = number
             && plausible
@@ -266,6 +269,16 @@ fn strip_prefixes(s: &str, orgs: &dyn Fn(&str) -> bool) -> String {
         }
     }
     s
+}
+
+// A part number at the end of a course number: `6.00.1x`, `CS101.2x`, `30240184_2X`.
+re!(NUMBER_PART, r"[._](\d)x?$");
+
+/// The part of a series a course number names (`6.00.1x` → 1), if any; the number should
+/// be lower case.
+pub fn part_from_course_number(number: &str) -> Option<u8> {
+    let caps = NUMBER_PART.captures(number)?;
+    part_number(caps.get(1)?.as_str())
 }
 
 fn part_number(token: &str) -> Option<u8> {
@@ -480,6 +493,57 @@ fn squash(word: &str) -> String {
     out
 }
 
+/// A squashed name key ([`person_keys`]) packed into a number: five bits a letter, the
+/// first twelve letters, so keys compare without allocation.
+pub fn pack_name_key(key: &str) -> u64 {
+    let mut out = 0u64;
+    for b in key.bytes().filter(u8::is_ascii_lowercase).take(12) {
+        out = (out << 5) | u64::from(b - b'a' + 1);
+    }
+    out
+}
+
+fn unpack_name_key(mut code: u64) -> ([u8; 12], usize) {
+    let mut out = [0u8; 12];
+    let mut n = 0;
+    while code != 0 && n < 12 {
+        out[n] = (code & 31) as u8;
+        code >>= 5;
+        n += 1;
+    }
+    out[..n].reverse();
+    (out, n)
+}
+
+/// Two packed name keys are spellings of one name: equal, or (romanisations of Thai
+/// names vary most) the same first letter and at most one edit apart, or two edits when
+/// both are at least four letters long.
+pub fn similar_name_keys(a: u64, b: u64) -> bool {
+    if a == b {
+        return true;
+    }
+    let ((x, nx), (y, ny)) = (unpack_name_key(a), unpack_name_key(b));
+    if nx == 0 || ny == 0 || x[0] != y[0] {
+        return false;
+    }
+    let allowed = if nx.min(ny) >= 4 { 2 } else { 1 };
+    levenshtein(&x[..nx], &y[..ny]) <= allowed
+}
+
+fn levenshtein(a: &[u8], b: &[u8]) -> usize {
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -533,6 +597,23 @@ mod tests {
     }
 
     #[test]
+    fn course_numbers_name_their_part() {
+        assert_eq!(part_from_course_number("6.00.1x"), Some(1));
+        assert_eq!(part_from_course_number("cs101.2x"), Some(2));
+        assert_eq!(part_from_course_number("30240184_2x"), Some(2));
+        assert_eq!(part_from_course_number("chula123.3"), Some(3));
+        assert_eq!(part_from_course_number("6.002x"), None);
+        assert_eq!(part_from_course_number("30240184x"), None);
+    }
+
+    #[test]
+    fn digit_after_a_latin_word_in_a_chinese_title_is_a_part() {
+        assert_eq!(core("应用金融市场：基于Python2").part, Some(2));
+        assert_eq!(core("Python3").part, None);
+        assert_eq!(core("C++11").part, None);
+    }
+
+    #[test]
     fn bilingual_titles_split_by_script() {
         let (native, latin) = split_bilingual("数据结构 (Data Structures)").unwrap();
         assert_eq!(latin, "Data Structures");
@@ -551,6 +632,17 @@ mod tests {
         let ru = person_keys("Александр Иванов");
         let en = person_keys("Alexander Ivanov");
         assert!(en.iter().all(|k| ru.contains(k)), "{ru:?} {en:?}");
+    }
+
+    #[test]
+    fn thai_romanisations_of_one_name_are_similar_keys() {
+        let key = |s: &str| pack_name_key(person_keys(s).last().map_or("", String::as_str));
+        assert!(similar_name_keys(key("กิตติ บุญรักษ์"), key("Kitti Boonrak")));
+        assert!(similar_name_keys(
+            key("ผศ.ดร.ธนากร ศรีเดช"),
+            key("Dr. Tanakorn Sridet")
+        ));
+        assert!(!similar_name_keys(key("Anna Ivanova"), key("Anna Petrova")));
     }
 
     #[test]
