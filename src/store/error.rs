@@ -23,4 +23,15 @@ pub enum StoreError {
         id: String,
         message: String,
     },
+    /// Another holder has the source's lease: the source is being synced elsewhere.
+    #[error("source {source_id} is being synced by {holder} until {until}")]
+    LeaseHeld {
+        source_id: String,
+        holder: String,
+        until: chrono::DateTime<chrono::Utc>,
+    },
+    /// The run's ledger row is no longer `running` (its lease expired and another holder
+    /// reclaimed the source, marking it `abandoned`): the run's result was not applied.
+    #[error("run {run_id} was closed by another holder (its lease was lost); nothing applied")]
+    RunClosed { run_id: i64 },
 }

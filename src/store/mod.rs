@@ -7,12 +7,14 @@
 mod archive;
 mod backend;
 mod error;
+mod lease;
 mod ledger;
 mod read;
 mod write;
 
 pub use archive::{NewRawPage, RawPage};
 pub use error::StoreError;
+pub use lease::{Lease, LeaseInfo, default_holder};
 pub use ledger::{RunStats, SyncRunRow};
 pub use read::{ListingFilter, StoredListing};
 pub use write::ApplyStats;
