@@ -16,6 +16,7 @@
 //! - [`normalise`]: pure functions for text, HTML, dates, languages and effort.
 //! - [`store`]: sqlx persistence behind one interface, SQLite and PostgreSQL.
 //! - [`sync`]: one run of one source, with its ledger; a failed run changes nothing.
+//! - [`daemon`]: `coursefed run` — cron scheduling, bounded concurrency, clean shutdown.
 //! - [`dedup`]: cross-platform deduplication — listings clustered into courses.
 //! - [`export`]: the catalogue as JSON lines, in the final course shape.
 //! - [`demo`]: a loopback platform serving the recorded fixtures.
@@ -28,6 +29,7 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod connector;
+pub mod daemon;
 pub mod dedup;
 pub mod demo;
 pub mod domain;

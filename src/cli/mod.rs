@@ -7,6 +7,7 @@ mod connectors;
 mod courses;
 mod export;
 mod replay;
+mod run;
 mod sync;
 
 pub(crate) use sync::{exit_code, print_reports, sync_all};
@@ -59,6 +60,9 @@ pub struct Cli {
 pub enum Command {
     /// Run each selected source once (all enabled sources if none named).
     Sync(sync::SyncArgs),
+    /// The daemon: sync every enabled source on its schedule and serve HTTP until
+    /// SIGTERM/SIGINT.
+    Run(run::RunArgs),
     /// Re-parse an archived run's pages without fetching and apply them like a sync.
     Replay(replay::ReplayArgs),
     /// Write the catalogue, one JSON object per course per line.
@@ -125,6 +129,7 @@ impl Cli {
         match self.command {
             Command::Sync(args) => sync::run(&config, args).await,
             Command::Replay(args) => replay::run(&config, args).await,
+            Command::Run(args) => run::run(&config, args).await,
             Command::Export(args) => export::run(&config, args).await,
             Command::Courses(cmd) => courses::run(&config, cmd).await,
             Command::Connectors(cmd) => connectors::run(&config, cmd),
