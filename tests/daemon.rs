@@ -1,0 +1,383 @@
+//! `coursefed run` as a child process: three daemons against one PostgreSQL database and
+//! one mock platform never overlap a source's runs; SIGTERM lets a short run finish,
+//! abandons one past the grace period, leaves no `running` ledger row and exits 0; the
+//! daemon serves /healthz and the sync metrics.
+
+mod common;
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use coursefed::domain::RunOutcome;
+use coursefed::store::Store;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path_regex, query_param};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+/// Serves every source's catalogue (two pages) and logs, in arrival order, which source
+/// asked for which page.
+#[derive(Clone)]
+struct Platform {
+    uri: String,
+    delay: Duration,
+    log: Arc<Mutex<Vec<(String, u32)>>>,
+}
+
+impl Respond for Platform {
+    fn respond(&self, r: &Request) -> ResponseTemplate {
+        let source = r
+            .url
+            .path()
+            .split('/')
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned();
+        let page: u32 = r
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "page")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(1);
+        self.log.lock().unwrap().push((source.clone(), page));
+        let items: Vec<Value> = (0..2)
+            .map(|i| {
+                let n = (page - 1) * 2 + i;
+                json!({"id": format!("course-v1:{source}+{n}x+2T2025"), "name": format!("{source} {n}"),
+                       "start": "2025-09-01T12:00:00Z", "pacing": "self"})
+            })
+            .collect();
+        let next = (page < 2).then(|| {
+            format!(
+                "{}/{source}/api/courses/v1/courses/?page=2&page_size=2",
+                self.uri
+            )
+        });
+        ResponseTemplate::new(200)
+            .set_body_json(json!({"results": items, "pagination": {"next": next, "count": 4}}))
+            .set_delay(self.delay)
+    }
+}
+
+async fn platform(delay: Duration) -> (MockServer, Platform) {
+    let server = MockServer::start().await;
+    let p = Platform {
+        uri: server.uri(),
+        delay,
+        log: Arc::new(Mutex::new(Vec::new())),
+    };
+    Mock::given(method("GET"))
+        .and(path_regex(r"^/[a-z]+/api/courses/v1/courses/$"))
+        .and(query_param("page_size", "2"))
+        .respond_with(p.clone())
+        .mount(&server)
+        .await;
+    (server, p)
+}
+
+/// A config dir: `sources` on the platform, polled every second.
+fn workspace(uri: &str, db_url: &str, sources: &[&str], daemon: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("connectors")).unwrap();
+    for s in sources {
+        std::fs::write(
+            dir.path().join(format!("connectors/{s}.toml")),
+            format!(
+                "style = \"openedx\"\nbase_url = \"{uri}/{s}\"\nrequests_per_minute = 60000\npage_size = 2\nschedule = \"* * * * * *\"\n"
+            ),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        dir.path().join("coursefed.toml"),
+        format!(
+            "database_url = \"{db_url}\"\nconnectors_dir = \"connectors\"\n[daemon]\n{daemon}\n"
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+fn spawn_daemon(dir: &Path, listen: &str) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_coursefed"))
+        .current_dir(dir)
+        .args([
+            "--config",
+            "coursefed.toml",
+            "--log-json",
+            "run",
+            "--listen",
+            listen,
+        ])
+        .env_remove("COURSEFED_DATABASE_URL")
+        .env_remove("COURSEFED_CONNECTORS_DIR")
+        .env("RUST_LOG", "info,sqlx=warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+fn sigterm(child: &Child) {
+    let ok = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+}
+
+/// Waits for the child to exit (at most `limit`) and returns its code and the fields of
+/// its "Daemon stopped." log line.
+fn finish(mut child: Child, limit: Duration) -> (Option<i32>, Value) {
+    let started = Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if started.elapsed() > limit {
+            let _ = child.kill();
+            panic!("the daemon did not stop within {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let summary = stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|v| v["fields"]["message"] == "Daemon stopped.")
+        .unwrap_or_else(|| panic!("no summary line in:\n{stderr}"));
+    (out.status.code(), summary["fields"].clone())
+}
+
+fn free_port() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().to_string()
+}
+
+async fn wait_for(mut f: impl FnMut() -> bool, limit: Duration) {
+    let started = Instant::now();
+    while !f() {
+        assert!(
+            started.elapsed() < limit,
+            "condition not met within {limit:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+}
+
+#[tokio::test]
+async fn three_daemons_on_one_postgres_never_overlap_a_source() {
+    let Some(db) = common::db::postgres().await else {
+        return;
+    };
+    let (_server, platform) = platform(Duration::from_millis(120)).await;
+    let sources = ["alpha", "beta"];
+    let dir = workspace(
+        &platform.uri,
+        &db.url,
+        &sources,
+        "max_concurrent_runs = 2\nmax_jitter_ms = 300\nlease_ttl_seconds = 5\nshutdown_grace_seconds = 10",
+    );
+    let daemons: Vec<Child> = (0..3)
+        .map(|_| spawn_daemon(dir.path(), "127.0.0.1:0"))
+        .collect();
+    // Three daemons × two sources × one tick a second.
+    tokio::time::sleep(Duration::from_secs(17)).await;
+    for d in &daemons {
+        sigterm(d);
+    }
+    let (mut ticks, mut busy) = (0, 0);
+    for d in daemons {
+        let (code, summary) = finish(d, Duration::from_secs(20));
+        assert_eq!(code, Some(0), "{summary}");
+        ticks += summary["ticks"].as_u64().unwrap();
+        busy += summary["busy"].as_u64().unwrap();
+    }
+    assert!(
+        ticks >= 80,
+        "about 100 scheduled ticks expected, got {ticks}"
+    );
+
+    let store: &Store = &db.store;
+    let mut total_runs = 0;
+    for s in sources {
+        let mut runs = store.list_runs(Some(s), 10_000).await.unwrap();
+        runs.sort_by_key(|r| r.started_at);
+        assert!(runs.len() >= 5, "{s}: only {} runs", runs.len());
+        total_runs += runs.len();
+        for r in &runs {
+            assert_ne!(
+                r.outcome,
+                RunOutcome::Running,
+                "{s}: run {} left running",
+                r.id
+            );
+            assert_eq!(
+                r.outcome,
+                RunOutcome::Succeeded,
+                "{s}: run {}: {:?}",
+                r.id,
+                r.first_error
+            );
+        }
+        for pair in runs.windows(2) {
+            let end = pair[0].finished_at.unwrap();
+            assert!(
+                end <= pair[1].started_at,
+                "{s}: run {} ({} – {end}) overlaps run {} (from {})",
+                pair[0].id,
+                pair[0].started_at,
+                pair[1].id,
+                pair[1].started_at
+            );
+        }
+        assert!(
+            store.lease_of(s).await.unwrap().is_none(),
+            "{s}: lease released"
+        );
+    }
+    // The platform saw each source's pages strictly as page 1, page 2, page 1, page 2…:
+    // a second run starting mid-way would have asked for page 1 twice in a row.
+    let log = platform.log.lock().unwrap().clone();
+    let mut by_source: HashMap<&str, Vec<u32>> = HashMap::new();
+    for (s, p) in &log {
+        by_source.entry(s.as_str()).or_default().push(*p);
+    }
+    for s in sources {
+        let pages = &by_source[s];
+        for (i, p) in pages.iter().enumerate() {
+            assert_eq!(
+                *p,
+                (i % 2) as u32 + 1,
+                "{s}: request {i} out of order: {pages:?}"
+            );
+        }
+    }
+    assert_eq!(
+        log.len(),
+        total_runs * 2,
+        "every run fetched its two pages, no more"
+    );
+    assert!(busy > 0, "the daemons did contend for the leases");
+    eprintln!("{ticks} ticks, {total_runs} runs, {busy} refused by a lease held elsewhere");
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn sigterm_lets_a_short_run_finish_and_exits_0() {
+    let db = common::db::sqlite().await;
+    let (_server, platform) = platform(Duration::from_millis(700)).await;
+    let listen = free_port();
+    let dir = workspace(
+        &platform.uri,
+        &db.url,
+        &["alpha"],
+        "max_jitter_ms = 0\nshutdown_grace_seconds = 20",
+    );
+    let daemon = spawn_daemon(dir.path(), &listen);
+    let log = Arc::clone(&platform.log);
+    wait_for(|| !log.lock().unwrap().is_empty(), Duration::from_secs(10)).await;
+    let client = reqwest::Client::new();
+    let health = client
+        .get(format!("http://{listen}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert!(health.status().is_success());
+    sigterm(&daemon);
+    let (code, summary) = finish(daemon, Duration::from_secs(20));
+    assert_eq!(code, Some(0));
+    assert_eq!(summary["succeeded"].as_u64(), Some(1), "{summary}");
+    let runs = db.store.list_runs(Some("alpha"), 10).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(
+        runs[0].outcome,
+        RunOutcome::Succeeded,
+        "the running sync finished in the grace period"
+    );
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn sigterm_abandons_a_run_past_the_grace_period_and_exits_0() {
+    let db = common::db::sqlite().await;
+    let (_server, platform) = platform(Duration::from_secs(30)).await;
+    let dir = workspace(
+        &platform.uri,
+        &db.url,
+        &["alpha"],
+        "max_jitter_ms = 0\nshutdown_grace_seconds = 1",
+    );
+    let daemon = spawn_daemon(dir.path(), "127.0.0.1:0");
+    let log = Arc::clone(&platform.log);
+    wait_for(|| !log.lock().unwrap().is_empty(), Duration::from_secs(10)).await;
+    sigterm(&daemon);
+    let (code, summary) = finish(daemon, Duration::from_secs(10));
+    assert_eq!(code, Some(0));
+    assert_eq!(summary["abandoned"].as_u64(), Some(1), "{summary}");
+    let runs = db.store.list_runs(Some("alpha"), 10).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].outcome, RunOutcome::Abandoned);
+    assert!(
+        runs[0]
+            .first_error
+            .as_deref()
+            .unwrap_or_default()
+            .contains("shutting down")
+    );
+    assert!(
+        db.store.lease_of("alpha").await.unwrap().is_none(),
+        "lease released"
+    );
+    assert_eq!(
+        db.store.count_listings("alpha").await.unwrap(),
+        (0, 0),
+        "nothing half-written"
+    );
+    db.cleanup().await;
+}
+
+#[tokio::test]
+async fn daemon_serves_the_sync_metrics() {
+    let db = common::db::sqlite().await;
+    let (_server, platform) = platform(Duration::ZERO).await;
+    let listen = free_port();
+    let dir = workspace(&platform.uri, &db.url, &["alpha"], "max_jitter_ms = 0");
+    let daemon = spawn_daemon(dir.path(), &listen);
+    let store = db.store.clone();
+    let started = Instant::now();
+    loop {
+        let runs = store.list_runs(Some("alpha"), 1).await.unwrap();
+        if runs
+            .first()
+            .is_some_and(|r| r.outcome == RunOutcome::Succeeded)
+        {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "no run finished"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let body = reqwest::get(format!("http://{listen}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    sigterm(&daemon);
+    let (code, _) = finish(daemon, Duration::from_secs(20));
+    assert_eq!(code, Some(0));
+    for needle in [
+        "coursefed_sync_runs_total{source=\"alpha\",outcome=\"succeeded\"}",
+        "coursefed_sync_pages_total{source=\"alpha\"}",
+        "coursefed_sync_records_total{source=\"alpha\"}",
+        "coursefed_sync_run_duration_seconds_bucket{source=\"alpha\"",
+        "coursefed_sync_last_success_timestamp_seconds{source=\"alpha\"}",
+    ] {
+        assert!(body.contains(needle), "{needle} missing from:\n{body}");
+    }
+    db.cleanup().await;
+}
