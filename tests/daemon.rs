@@ -381,3 +381,186 @@ async fn daemon_serves_the_sync_metrics() {
     }
     db.cleanup().await;
 }
+
+/// One source file `mock.toml` on `uri` (default schedule: every six hours).
+fn mock_source(uri: &str) -> coursefed::config::SourceConfig {
+    coursefed::config::SourceConfig::from_toml(
+        coursefed::domain::SourceId::parse("mock").unwrap(),
+        Path::new("mock.toml"),
+        &format!("style = \"openedx\"\nbase_url = \"{uri}\"\nrequests_per_minute = 60000\npage_size = 2\n"),
+    )
+    .unwrap()
+}
+
+async fn serve_items(server: &MockServer, items: Vec<Value>) {
+    server.reset().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!(items)))
+        .mount(server)
+        .await;
+}
+
+fn course(n: usize) -> Value {
+    json!({"id": format!("course-v1:MITx+{n}x+2T2025"), "name": format!("Course {n}"), "pacing": "self"})
+}
+
+async fn source_health_reports_runs_listings_and_freshness(db: &common::db::TestDb) {
+    let server = MockServer::start().await;
+    let src = mock_source(&server.uri());
+    let never = coursefed::config::SourceConfig::from_toml(
+        coursefed::domain::SourceId::parse("idle").unwrap(),
+        Path::new("idle.toml"),
+        "style = \"openedx\"\nbase_url = \"http://127.0.0.1:9\"\nschedule = \"0 0 3 * * *\"\n",
+    )
+    .unwrap();
+    let client = coursefed::fetch::HttpClient::new().unwrap();
+    serve_items(&server, (0..4).map(course).collect()).await;
+    let first = coursefed::sync::sync_source(&db.store, &client, &src, None)
+        .await
+        .unwrap();
+    assert_eq!(first.outcome, RunOutcome::Succeeded);
+    serve_items(
+        &server,
+        vec![course(0), json!({"id": "no key", "name": "Broken"})],
+    )
+    .await;
+    let second = coursefed::sync::sync_source(&db.store, &client, &src, None)
+        .await
+        .unwrap();
+    assert_eq!(second.outcome, RunOutcome::Suspect);
+    db.store
+        .take_lease("mock", "elsewhere:7", Duration::from_secs(60))
+        .await
+        .unwrap()
+        .unwrap();
+
+    let now = chrono::Utc::now();
+    let health = db.store.source_health(&[src, never], now).await.unwrap();
+    let h = &health[0];
+    let last = h.last_run.as_ref().unwrap();
+    assert_eq!(
+        (last.id, last.outcome),
+        (second.run_id, RunOutcome::Suspect)
+    );
+    assert!(last.first_error.as_deref().unwrap().contains("volume drop"));
+    assert_eq!(h.last_run_rejects, 1);
+    let first_row = db.store.sync_run(first.run_id).await.unwrap().unwrap();
+    assert_eq!(
+        h.last_success_at, first_row.finished_at,
+        "a suspect run is not a success"
+    );
+    assert_eq!((h.active_listings, h.withdrawn_listings), (4, 0));
+    assert!(h.next_run_at.unwrap() > now);
+    assert_eq!(h.freshness, coursefed::store::Freshness::Fresh);
+    assert_eq!(h.freshness_lag_seconds, Some(0));
+    assert_eq!(h.lease.as_ref().unwrap().holder, "elsewhere:7");
+
+    let idle = &health[1];
+    assert!(idle.last_run.is_none() && idle.last_success_at.is_none());
+    assert_eq!(idle.freshness, coursefed::store::Freshness::Never);
+    assert_eq!(idle.freshness_lag_seconds, None);
+    assert_eq!(
+        idle.next_run_at
+            .map(|t| t.format("%H:%M:%S").to_string())
+            .as_deref(),
+        Some("03:00:00")
+    );
+}
+
+on_both_backends!(source_health_reports_runs_listings_and_freshness);
+
+#[tokio::test]
+async fn sources_and_runs_commands_print_the_ledger_as_json() {
+    let db = common::db::sqlite().await;
+    let server = MockServer::start().await;
+    serve_items(
+        &server,
+        vec![course(1), json!({"id": "no key", "name": "Broken"})],
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("connectors")).unwrap();
+    std::fs::write(
+        dir.path().join("connectors/mock.toml"),
+        format!(
+            "style = \"openedx\"\nbase_url = \"{}\"\nrequests_per_minute = 60000\n",
+            server.uri()
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("coursefed.toml"),
+        format!(
+            "database_url = \"{}\"\nconnectors_dir = \"connectors\"\n",
+            db.url
+        ),
+    )
+    .unwrap();
+    let cli = |args: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_coursefed"))
+            .current_dir(dir.path())
+            .args(["--config", "coursefed.toml"])
+            .args(args)
+            .env_remove("COURSEFED_DATABASE_URL")
+            .env_remove("COURSEFED_CONNECTORS_DIR")
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, _, err) = cli(&["sync", "mock"]);
+    assert_eq!(code, Some(0), "{err}");
+
+    let (code, out, err) = cli(&["sources", "--json"]);
+    assert_eq!(code, Some(0), "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let s = &v[0];
+    assert_eq!(s["id"], "mock");
+    assert_eq!(s["last_run"]["outcome"], "succeeded");
+    assert_eq!(s["active_listings"], 1);
+    assert_eq!(s["withdrawn_listings"], 0);
+    assert_eq!(s["last_run_rejects"], 1);
+    assert_eq!(s["freshness"], "fresh");
+    for key in [
+        "last_success_at",
+        "next_run_at",
+        "freshness_lag_seconds",
+        "lease",
+    ] {
+        assert!(s.get(key).is_some(), "{key} missing: {s}");
+    }
+
+    let (code, out, _) = cli(&["runs", "mock", "--json", "--limit", "5"]);
+    assert_eq!(code, Some(0));
+    let runs: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(runs.as_array().unwrap().len(), 1);
+    let id = runs[0]["id"].as_i64().unwrap();
+
+    let (code, out, _) = cli(&["runs", "show", &id.to_string(), "--json"]);
+    assert_eq!(code, Some(0));
+    let run: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(run["outcome"], "succeeded");
+    assert_eq!(run["rejects"][0]["field"], "id");
+    assert!(!run["rejects"][0]["reason"].as_str().unwrap().is_empty());
+
+    let (code, out, _) = cli(&["runs", "show", &id.to_string()]);
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("rejected 1") && out.contains("no key"),
+        "{out}"
+    );
+    assert_eq!(
+        cli(&["runs", "show", "99999"]).0,
+        Some(2),
+        "an unknown run is a usage error"
+    );
+    assert_eq!(
+        cli(&["runs", "nosuch"]).0,
+        Some(2),
+        "an unknown source is a usage error"
+    );
+    db.cleanup().await;
+}

@@ -7,6 +7,7 @@
 mod archive;
 mod backend;
 mod error;
+mod health;
 mod lease;
 mod ledger;
 mod read;
@@ -14,6 +15,7 @@ mod write;
 
 pub use archive::{NewRawPage, RawPage};
 pub use error::StoreError;
+pub use health::{Freshness, RunBrief, SourceHealth, freshness, next_tick};
 pub use lease::{Lease, LeaseInfo, default_holder};
 pub use ledger::{RunStats, SyncRunRow};
 pub use read::{ListingFilter, StoredListing};
