@@ -171,6 +171,28 @@ async fn three_daemons_on_one_postgres_never_overlap_a_source() {
     let Some(db) = common::db::postgres().await else {
         return;
     };
+    // Three daemons × two sources × one tick a second for 18 s: about 100 ticks.
+    daemons_never_overlap_a_source(&db, 3, Duration::from_secs(18), 75).await;
+    db.cleanup().await;
+}
+
+/// The same on one SQLite file: two daemons, two processes writing one database.
+#[tokio::test]
+async fn two_daemons_on_one_sqlite_file_never_overlap_a_source() {
+    let db = common::db::sqlite().await;
+    daemons_never_overlap_a_source(&db, 2, Duration::from_secs(6), 12).await;
+    db.cleanup().await;
+}
+
+/// Runs `n` daemons for `run_for` against one database and one platform, two sources
+/// ticking every second, then checks from the ledger and the platform's request log that
+/// no two runs of a source overlapped.
+async fn daemons_never_overlap_a_source(
+    db: &common::db::TestDb,
+    n: usize,
+    run_for: Duration,
+    min_ticks: u64,
+) {
     let (_server, platform) = platform(Duration::from_millis(120)).await;
     let sources = ["alpha", "beta"];
     let dir = workspace(
@@ -179,11 +201,10 @@ async fn three_daemons_on_one_postgres_never_overlap_a_source() {
         &sources,
         "max_concurrent_runs = 2\nmax_jitter_ms = 300\nlease_ttl_seconds = 5\nshutdown_grace_seconds = 10",
     );
-    let daemons: Vec<Child> = (0..3)
+    let daemons: Vec<Child> = (0..n)
         .map(|_| spawn_daemon(dir.path(), "127.0.0.1:0"))
         .collect();
-    // Three daemons × two sources × one tick a second.
-    tokio::time::sleep(Duration::from_secs(17)).await;
+    tokio::time::sleep(run_for).await;
     for d in &daemons {
         sigterm(d);
     }
@@ -195,8 +216,8 @@ async fn three_daemons_on_one_postgres_never_overlap_a_source() {
         busy += summary["busy"].as_u64().unwrap();
     }
     assert!(
-        ticks >= 80,
-        "about 100 scheduled ticks expected, got {ticks}"
+        ticks >= min_ticks,
+        "at least {min_ticks} scheduled ticks expected, got {ticks}"
     );
 
     let store: &Store = &db.store;
@@ -204,7 +225,7 @@ async fn three_daemons_on_one_postgres_never_overlap_a_source() {
     for s in sources {
         let mut runs = store.list_runs(Some(s), 10_000).await.unwrap();
         runs.sort_by_key(|r| r.started_at);
-        assert!(runs.len() >= 5, "{s}: only {} runs", runs.len());
+        assert!(runs.len() >= 3, "{s}: only {} runs", runs.len());
         total_runs += runs.len();
         for r in &runs {
             assert_ne!(
@@ -261,6 +282,38 @@ async fn three_daemons_on_one_postgres_never_overlap_a_source() {
     );
     assert!(busy > 0, "the daemons did contend for the leases");
     eprintln!("{ticks} ticks, {total_runs} runs, {busy} refused by a lease held elsewhere");
+}
+
+#[tokio::test]
+async fn tick_is_skipped_while_the_source_still_runs_here() {
+    let db = common::db::sqlite().await;
+    // Two pages of 1.5 s each: a run spans several one-second ticks.
+    let (_server, platform) = platform(Duration::from_millis(1500)).await;
+    let dir = workspace(
+        &platform.uri,
+        &db.url,
+        &["alpha"],
+        "max_jitter_ms = 0\nshutdown_grace_seconds = 20",
+    );
+    let daemon = spawn_daemon(dir.path(), "127.0.0.1:0");
+    let log = Arc::clone(&platform.log);
+    wait_for(|| log.lock().unwrap().len() >= 2, Duration::from_secs(10)).await;
+    sigterm(&daemon);
+    let (code, summary) = finish(daemon, Duration::from_secs(20));
+    assert_eq!(code, Some(0));
+    assert!(summary["skipped"].as_u64().unwrap() >= 1, "{summary}");
+    assert_eq!(
+        summary["busy"].as_u64(),
+        Some(0),
+        "skipped locally, not refused by the lease: {summary}"
+    );
+    let runs = db.store.list_runs(Some("alpha"), 10).await.unwrap();
+    assert_eq!(runs.len(), 1);
+    assert_eq!(runs[0].outcome, RunOutcome::Succeeded);
+    assert_eq!(
+        platform.log.lock().unwrap().clone(),
+        [("alpha".to_owned(), 1), ("alpha".to_owned(), 2)]
+    );
     db.cleanup().await;
 }
 
