@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! connectors/*.toml ─► config ─► connector (style) ─► fetch ─► parse ─► normalise
-//!     ─► domain::ListingDraft ─► sync (spool, ledger) ─► store ─► export / CLI
+//!     ─► domain::ListingDraft ─► sync (spool, ledger) ─► store (+ dedup re-match) ─► export / CLI
 //! ```
 //!
 //! - [`config`]: `coursefed.toml`, `connectors/*.toml` and `COURSEFED_*` overrides.
@@ -17,7 +17,9 @@
 //! - [`store`]: sqlx persistence behind one interface, SQLite and PostgreSQL.
 //! - [`sync`]: one run of one source, with its ledger; a failed run changes nothing.
 //! - [`daemon`]: `coursefed run` — cron scheduling, bounded concurrency, clean shutdown.
-//! - [`dedup`]: cross-platform deduplication — listings clustered into courses.
+//! - [`dedup`]: cross-platform deduplication — listings clustered into courses; the
+//!   store re-matches the listings a sync changed (`dedup::incremental`,
+//!   `store/dedup.rs`) and keeps course ids stable; operator link/unlink and explain.
 //! - [`export`]: the catalogue as JSON lines, in the final course shape.
 //! - [`demo`]: a loopback platform serving the recorded fixtures.
 //! - [`bench`]: the ingest benchmark.

@@ -382,6 +382,15 @@ async fn catalogue_stays_readable_while_a_sync_writes(db: &TestDb) {
     serve(&server, &catalogue(0..300), 100, Duration::ZERO).await;
     let src = source(&server, "");
     assert_eq!(sync(&db.store, &src).await.stats.created, 300);
+    let export = || async {
+        let mut out = Vec::new();
+        let n = coursefed::export::export_jsonl(&db.store, &ListingFilter::default(), &mut out)
+            .await
+            .expect("export works while the sync writes");
+        assert_eq!(out.iter().filter(|b| **b == b'\n').count() as u64, n);
+        n
+    };
+    let before = export().await;
     server.reset().await;
     serve(&server, &catalogue(0..900), 100, Duration::from_millis(30)).await;
 
@@ -390,20 +399,17 @@ async fn catalogue_stays_readable_while_a_sync_writes(db: &TestDb) {
     let mut exports = 0;
     let mut counts = std::collections::BTreeSet::new();
     while !writer.is_finished() {
-        let mut out = Vec::new();
-        let n = coursefed::export::export_jsonl(&db.store, &ListingFilter::default(), &mut out)
-            .await
-            .expect("export works while the sync writes");
-        assert_eq!(out.iter().filter(|b| **b == b'\n').count() as u64, n);
-        counts.insert(n);
+        counts.insert(export().await);
         exports += 1;
     }
     let r = writer.await.unwrap();
     assert_eq!((r.outcome, r.stats.created), (RunOutcome::Succeeded, 600));
+    let after = export().await;
+    assert!(after > before);
     assert!(exports > 1, "exports ran during the sync ({exports})");
     assert!(
-        counts.iter().all(|n| *n == 300 || *n == 900),
-        "an export sees the catalogue before or after the run, never half of it: {counts:?}"
+        counts.iter().all(|n| *n == before || *n == after),
+        "an export sees the catalogue before ({before}) or after ({after}) the run, never half of it: {counts:?}"
     );
 }
 

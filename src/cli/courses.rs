@@ -1,4 +1,5 @@
-//! `coursefed courses list [--source S] [--json]` and `coursefed courses show ID`.
+//! `coursefed courses list [--source S] [--json]` and `coursefed courses show ID`: canonical
+//! (deduplicated) courses with all their listings.
 
 use clap::{Args, Subcommand};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
@@ -12,7 +13,8 @@ use crate::store::ListingFilter;
 pub enum CoursesCommand {
     /// List courses with their listings.
     List(ListArgs),
-    /// Show one course (by course id or listing id `source:external_id`) as JSON.
+    /// Show one course (by course id or listing id `source:external_id`) as JSON, with all
+    /// its listings and field provenance; a merged-away course id shows the survivor.
     Show { id: String },
 }
 
@@ -67,7 +69,15 @@ pub async fn run(config: &AppConfig, cmd: CoursesCommand) -> Result<u8, CliError
                     None => return Err(CliError::Failed(format!("no listing {id:?}"))),
                 }
             } else {
-                id.clone()
+                // A merged-away id resolves to the course it was merged into.
+                match store.resolve_course(&id).await? {
+                    Some((survivor, true)) => {
+                        eprintln!("note: course {id} was merged into {survivor}");
+                        survivor
+                    }
+                    Some((same, false)) => same,
+                    None => return Err(CliError::Failed(format!("no course {id:?}"))),
+                }
             };
             let filter = ListingFilter {
                 course_id: Some(course_id),

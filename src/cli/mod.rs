@@ -5,6 +5,7 @@
 mod bench;
 mod connectors;
 mod courses;
+mod dedup;
 mod export;
 mod replay;
 mod run;
@@ -76,6 +77,9 @@ pub enum Command {
     /// List or show stored courses.
     #[command(subcommand)]
     Courses(courses::CoursesCommand),
+    /// Explain, link, unlink or re-match deduplicated courses.
+    #[command(subcommand)]
+    Dedup(dedup::DedupCommand),
     /// List or validate connector files.
     #[command(subcommand)]
     Connectors(connectors::ConnectorsCommand),
@@ -140,6 +144,7 @@ impl Cli {
             Command::Runs(args) => runs::run(&config, args).await,
             Command::Export(args) => export::run(&config, args).await,
             Command::Courses(cmd) => courses::run(&config, cmd).await,
+            Command::Dedup(cmd) => dedup::run(&config, cmd).await,
             Command::Connectors(cmd) => connectors::run(&config, cmd),
             Command::Demo(args) => crate::demo::run(&config, args).await,
             Command::Bench(cmd) => bench::run(cmd).await,

@@ -5,6 +5,8 @@
 mod alias;
 pub mod bench;
 mod cluster;
+pub mod incremental;
+mod operator;
 mod prepare;
 mod record;
 pub mod text;
@@ -12,6 +14,11 @@ pub mod text;
 pub use alias::AliasTable;
 pub use bench::{BenchStats, bench_dedup};
 pub use cluster::{Clustering, Link, Overrides, Signal, THRESHOLDS, Thresholds, cluster};
+pub use incremental::RematchStats;
+pub use operator::{
+    ExplainedListing, Explanation, ListingEvidence, OverrideNote, ThresholdsDoc, explain, link,
+    unlink,
+};
 pub use record::{BenchRow, CourseIdentity, MatchRecord, TaggedTitle, course_identity, listing_of};
 
 use std::path::PathBuf;

@@ -34,4 +34,8 @@ pub enum StoreError {
     /// reclaimed the source, marking it `abandoned`): the run's result was not applied.
     #[error("run {run_id} was closed by another holder (its lease was lost); nothing applied")]
     RunClosed { run_id: i64 },
+    /// Deduplication could not run (the shipped institution alias table is invalid), or
+    /// an operator override names something that does not exist.
+    #[error("deduplication: {0}")]
+    Dedup(String),
 }

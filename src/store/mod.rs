@@ -6,6 +6,7 @@
 
 mod archive;
 mod backend;
+mod dedup;
 mod error;
 mod health;
 mod lease;
@@ -14,12 +15,13 @@ mod read;
 mod write;
 
 pub use archive::{NewRawPage, RawPage};
+pub use dedup::{CourseLinkRow, OverrideRow};
 pub use error::StoreError;
 pub use health::{Freshness, RunBrief, SourceHealth, freshness, next_tick};
 pub use lease::{Lease, LeaseInfo, default_holder};
 pub use ledger::{RunStats, SyncRunRow};
 pub use read::{ListingFilter, StoredListing};
-pub use write::ApplyStats;
+pub use write::{ApplyReport, ApplyStats};
 
 use backend::{PgBackend, SqliteBackend};
 

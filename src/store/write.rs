@@ -39,6 +39,15 @@ macro_rules! append_changes {
 /// Listings per batch: 32 columns × 500 rows stays under SQLite's bind limit.
 const BATCH: usize = 500;
 
+/// What [`Store::apply_run_report`] did: the run's counts, the listings it created,
+/// updated or reactivated (by listing id), and the re-matching of those.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ApplyReport {
+    pub stats: RunStats,
+    pub changed: Vec<String>,
+    pub dedup: crate::dedup::RematchStats,
+}
+
 /// What applying a run changed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct ApplyStats {
@@ -96,7 +105,26 @@ impl Store {
     where
         I: Iterator<Item = Result<ListingDraft, String>> + Send,
     {
-        self.apply_run_as(
+        self.apply_run_report(run_id, source_id, drafts, withdraw_unseen, stats, rejects)
+            .await
+            .map(|r| r.stats)
+    }
+
+    /// [`Store::apply_run`], also reporting the listings the run created, updated or
+    /// reactivated, and what re-matching them did (in the same transaction).
+    pub async fn apply_run_report<I>(
+        &self,
+        run_id: i64,
+        source_id: &str,
+        drafts: I,
+        withdraw_unseen: bool,
+        stats: RunStats,
+        rejects: &[Rejection],
+    ) -> Result<ApplyReport, StoreError>
+    where
+        I: Iterator<Item = Result<ListingDraft, String>> + Send,
+    {
+        self.apply_run_report_as(
             run_id,
             source_id,
             drafts,
@@ -109,11 +137,11 @@ impl Store {
         .await
     }
 
-    /// [`apply_run`](Self::apply_run) closing the ledger row with `outcome` and `note` as
+    /// [`Store::apply_run_report`] closing the ledger row with `outcome` and `note` as
     /// its first error: the volume-drop guard applies a `suspect` run's upserts this way,
     /// with `withdraw_unseen` false.
     #[allow(clippy::too_many_arguments)]
-    pub async fn apply_run_as<I>(
+    pub async fn apply_run_report_as<I>(
         &self,
         run_id: i64,
         source_id: &str,
@@ -123,10 +151,13 @@ impl Store {
         rejects: &[Rejection],
         outcome: RunOutcome,
         note: Option<&str>,
-    ) -> Result<RunStats, StoreError>
+    ) -> Result<ApplyReport, StoreError>
     where
         I: Iterator<Item = Result<ListingDraft, String>> + Send,
     {
+        let mut changed: Vec<String> = Vec::new();
+        let mut created: Vec<String> = Vec::new();
+        let dedup;
         let now = Utc::now();
         let mut drafts = drafts;
         let mut applied = ApplyStats::default();
@@ -373,6 +404,10 @@ impl Store {
                         Plan::Unchanged => { applied.unchanged += 1; continue; }
                     };
                     changes.push(("listing", listing_id(source_id, &d.external_id), "upsert"));
+                    changed.push(listing_id(source_id, &d.external_id));
+                    if matches!(p, Plan::Create { .. }) {
+                        created.push(listing_id(source_id, &d.external_id));
+                    }
                     changes.push(("course", course_id.clone(), "upsert"));
                 }
                 if !touched_courses.is_empty() {
@@ -441,6 +476,8 @@ impl Store {
                 }
             }
 
+            // Re-match what changed, before the run is recorded as applied.
+            dedup = super::dedup::rematch!(DB, &mut *tx, &changed, &created, Some(run_id), now);
             stats.created = applied.created;
             stats.updated = applied.updated;
             stats.unchanged = applied.unchanged;
@@ -449,6 +486,10 @@ impl Store {
             finish_run_row!(&mut *tx, run_id, outcome, stats, note);
             tx.commit().await?;
         });
-        Ok(stats)
+        Ok(ApplyReport {
+            stats,
+            changed,
+            dedup,
+        })
     }
 }

@@ -34,6 +34,8 @@ pub struct SyncReport {
     pub duration: Duration,
     /// Why the run failed.
     pub error: Option<String>,
+    /// What re-matching the run's changed listings did (all zero when nothing changed).
+    pub dedup: crate::dedup::RematchStats,
 }
 
 fn as_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -262,6 +264,7 @@ fn abandoned_report(source_id: &str, run_id: i64, started: Instant, why: &str) -
         stats: RunStats::default(),
         duration: started.elapsed(),
         error: Some(why.to_owned()),
+        dedup: Default::default(),
     }
 }
 
@@ -330,6 +333,7 @@ async fn run_pages(
         stats: RunStats::default(),
         duration: Duration::ZERO,
         error: None,
+        dedup: Default::default(),
     };
     let mut spool = match Spool::new() {
         Ok(s) => s,
@@ -391,7 +395,7 @@ async fn run_pages(
         Some(why) => (false, RunOutcome::Suspect, Some(why)),
     };
     match store
-        .apply_run_as(
+        .apply_run_report_as(
             run_id,
             source.id.as_str(),
             grouped,
@@ -403,8 +407,10 @@ async fn run_pages(
         )
         .await
     {
-        Ok(stats) => {
+        Ok(applied) => {
+            let stats = applied.stats;
             report.stats = stats;
+            report.dedup = applied.dedup;
             report.outcome = outcome;
             report.duration = started.elapsed();
             if let Some(why) = note {
