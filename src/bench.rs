@@ -127,6 +127,7 @@ pub fn synthetic_source(base: &str) -> SourceConfig {
         max_attempts: 3,
         max_body_bytes: 64 * 1024 * 1024,
         archive_runs: crate::config::DEFAULT_ARCHIVE_RUNS,
+        min_ratio: crate::config::DEFAULT_MIN_RATIO,
         style: StyleConfig::Openedx(OpenEdxOptions {
             page_size: PAGE_SIZE as u32,
             fetch_details: false,

@@ -69,6 +69,18 @@ struct AppFile {
     connectors_dir: Option<PathBuf>,
     #[serde(default)]
     api: ApiFile,
+    #[serde(default)]
+    daemon: DaemonFile,
+}
+
+/// The `[daemon]` table as written (`coursefed run`, leases).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DaemonFile {
+    max_concurrent_runs: Option<u32>,
+    shutdown_grace_seconds: Option<u64>,
+    lease_ttl_seconds: Option<u64>,
+    max_jitter_ms: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -90,6 +102,89 @@ pub struct AppConfig {
     pub database_url: String,
     pub connectors_dir: PathBuf,
     pub api: ApiConfig,
+    pub daemon: DaemonConfig,
+}
+
+/// The `[daemon]` table: how `coursefed run` schedules, and the source leases every sync
+/// takes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DaemonConfig {
+    /// Syncs one daemon runs at the same time (1–64; default 2).
+    pub max_concurrent_runs: u32,
+    /// After SIGTERM/SIGINT, how long running syncs may go on before they are abandoned
+    /// (default 30 s).
+    pub shutdown_grace: Duration,
+    /// How long a source lease lasts without a heartbeat (5–3600 s; default 60 s). A
+    /// crashed holder's lease is reclaimed this long after its last heartbeat; the
+    /// holder renews it every third of this.
+    pub lease_ttl: Duration,
+    /// Each scheduled tick waits a random 0..this before it starts, so sources sharing a
+    /// schedule don't start in lock-step (default 5000 ms).
+    pub max_jitter: Duration,
+}
+
+/// The default of `[daemon] max_concurrent_runs`.
+pub const DEFAULT_MAX_CONCURRENT_RUNS: u32 = 2;
+/// The default of `[daemon] shutdown_grace_seconds`.
+pub const DEFAULT_SHUTDOWN_GRACE_SECONDS: u64 = 30;
+/// The default of `[daemon] lease_ttl_seconds`.
+pub const DEFAULT_LEASE_TTL_SECONDS: u64 = 60;
+/// The default of `[daemon] max_jitter_ms`.
+pub const DEFAULT_MAX_JITTER_MS: u64 = 5000;
+
+impl Default for DaemonConfig {
+    fn default() -> Self {
+        Self {
+            max_concurrent_runs: DEFAULT_MAX_CONCURRENT_RUNS,
+            shutdown_grace: Duration::from_secs(DEFAULT_SHUTDOWN_GRACE_SECONDS),
+            lease_ttl: Duration::from_secs(DEFAULT_LEASE_TTL_SECONDS),
+            max_jitter: Duration::from_millis(DEFAULT_MAX_JITTER_MS),
+        }
+    }
+}
+
+impl DaemonFile {
+    fn resolve(&self, file: &Path) -> Result<DaemonConfig, ConfigError> {
+        let bad = |key: &str, msg: String| ConfigError::value(file, key, msg);
+        let max_concurrent_runs = self
+            .max_concurrent_runs
+            .unwrap_or(DEFAULT_MAX_CONCURRENT_RUNS);
+        if !(1..=64).contains(&max_concurrent_runs) {
+            return Err(bad(
+                "daemon.max_concurrent_runs",
+                format!("{max_concurrent_runs}: expected 1–64"),
+            ));
+        }
+        let grace = self
+            .shutdown_grace_seconds
+            .unwrap_or(DEFAULT_SHUTDOWN_GRACE_SECONDS);
+        if grace > 3600 {
+            return Err(bad(
+                "daemon.shutdown_grace_seconds",
+                format!("{grace}: expected 0–3600"),
+            ));
+        }
+        let ttl = self.lease_ttl_seconds.unwrap_or(DEFAULT_LEASE_TTL_SECONDS);
+        if !(1..=3600).contains(&ttl) {
+            return Err(bad(
+                "daemon.lease_ttl_seconds",
+                format!("{ttl}: expected 1–3600"),
+            ));
+        }
+        let jitter = self.max_jitter_ms.unwrap_or(DEFAULT_MAX_JITTER_MS);
+        if jitter > 600_000 {
+            return Err(bad(
+                "daemon.max_jitter_ms",
+                format!("{jitter}: expected 0–600000"),
+            ));
+        }
+        Ok(DaemonConfig {
+            max_concurrent_runs,
+            shutdown_grace: Duration::from_secs(grace),
+            lease_ttl: Duration::from_secs(ttl),
+            max_jitter: Duration::from_millis(jitter),
+        })
+    }
 }
 
 /// The `[api]` table.
@@ -123,6 +218,7 @@ impl AppConfig {
                 format!("{listen_raw:?} is not a socket address: {e}"),
             )
         })?;
+        let daemon = parsed.daemon.resolve(&file)?;
         let database_url = overrides
             .database_url
             .or(parsed.database_url)
@@ -144,6 +240,7 @@ impl AppConfig {
                 .or(parsed.connectors_dir)
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_CONNECTORS_DIR)),
             api: ApiConfig { listen },
+            daemon,
         })
     }
 }
@@ -162,6 +259,9 @@ fn read_toml<T: for<'de> Deserialize<'de>>(path: &Path) -> Result<T, ConfigError
 /// Runs whose pages the raw archive keeps per source when a file does not say.
 pub const DEFAULT_ARCHIVE_RUNS: u32 = 3;
 
+/// The volume-drop guard's share when a file does not say.
+pub const DEFAULT_MIN_RATIO: f64 = 0.5;
+
 /// The keys every connector file may have, whatever its style.
 const COMMON_KEYS: &[&str] = &[
     "name",
@@ -174,6 +274,7 @@ const COMMON_KEYS: &[&str] = &[
     "max_attempts",
     "max_body_bytes",
     "archive_runs",
+    "min_ratio",
 ];
 
 /// The common keys of a connector file as written; the style's own keys are read into
@@ -192,6 +293,7 @@ struct SourceFile {
     max_attempts: Option<u32>,
     max_body_bytes: Option<u64>,
     archive_runs: Option<u32>,
+    min_ratio: Option<f64>,
 }
 
 fn yes() -> bool {
@@ -256,6 +358,9 @@ pub struct SourceConfig {
     pub max_body_bytes: u64,
     /// Runs whose fetched pages stay in the raw archive (for replay and conditional GET).
     pub archive_runs: u32,
+    /// The volume-drop guard: a complete run that sees fewer than this share of the
+    /// listings active before it withdraws nothing and ends `suspect` (0–1; default 0.5).
+    pub min_ratio: f64,
     pub style: StyleConfig,
 }
 
@@ -361,6 +466,10 @@ impl SourceConfig {
                 format!("{archive_runs}: expected 1–100"),
             ));
         }
+        let min_ratio = raw.min_ratio.unwrap_or(DEFAULT_MIN_RATIO);
+        if !(0.0..=1.0).contains(&min_ratio) {
+            return Err(bad("min_ratio", format!("{min_ratio}: expected 0–1")));
+        }
         style.validate().map_err(|(key, msg)| bad(key, msg))?;
         let name = raw
             .name
@@ -380,6 +489,7 @@ impl SourceConfig {
             max_attempts,
             max_body_bytes,
             archive_runs,
+            min_ratio,
             style,
         })
     }
@@ -503,6 +613,35 @@ mod tests {
                 .to_string();
             assert!(e.contains(key), "{text}: {e}");
         }
+    }
+
+    #[test]
+    fn min_ratio_defaults_to_a_half_and_must_be_a_share() {
+        let base = "style = \"openedx\"\nbase_url = \"https://x.org\"\n";
+        assert_eq!(parse(base).unwrap().min_ratio, DEFAULT_MIN_RATIO);
+        assert_eq!(
+            parse(&format!("{base}min_ratio = 0.8\n"))
+                .unwrap()
+                .min_ratio,
+            0.8
+        );
+        for bad in ["1.5", "-0.1"] {
+            let e = parse(&format!("{base}min_ratio = {bad}\n")).unwrap_err();
+            assert!(e.to_string().contains("min_ratio"), "{e}");
+        }
+    }
+
+    #[test]
+    fn daemon_table_defaults_and_bounds() {
+        let d = DaemonFile::default().resolve(Path::new("c.toml")).unwrap();
+        assert_eq!(d, DaemonConfig::default());
+        let e = DaemonFile {
+            max_concurrent_runs: Some(0),
+            ..DaemonFile::default()
+        }
+        .resolve(Path::new("c.toml"))
+        .unwrap_err();
+        assert!(e.to_string().contains("daemon.max_concurrent_runs"), "{e}");
     }
 
     #[test]

@@ -16,6 +16,7 @@
 //! - [`normalise`]: pure functions for text, HTML, dates, languages and effort.
 //! - [`store`]: sqlx persistence behind one interface, SQLite and PostgreSQL.
 //! - [`sync`]: one run of one source, with its ledger; a failed run changes nothing.
+//! - [`daemon`]: `coursefed run` — cron scheduling, bounded concurrency, clean shutdown.
 //! - [`dedup`]: cross-platform deduplication — listings clustered into courses; the
 //!   store re-matches the listings a sync changed (`dedup::incremental`,
 //!   `store/dedup.rs`) and keeps course ids stable; operator link/unlink and explain.
@@ -30,6 +31,7 @@ pub mod bench;
 pub mod cli;
 pub mod config;
 pub mod connector;
+pub mod daemon;
 pub mod dedup;
 pub mod demo;
 pub mod domain;

@@ -8,6 +8,9 @@ mod courses;
 mod dedup;
 mod export;
 mod replay;
+mod run;
+mod runs;
+mod sources;
 mod sync;
 
 pub(crate) use sync::{exit_code, print_reports, sync_all};
@@ -60,6 +63,13 @@ pub struct Cli {
 pub enum Command {
     /// Run each selected source once (all enabled sources if none named).
     Sync(sync::SyncArgs),
+    /// The daemon: sync every enabled source on its schedule and serve HTTP until
+    /// SIGTERM/SIGINT.
+    Run(run::RunArgs),
+    /// Per source: last run, last success, next run, listings, rejects, freshness.
+    Sources(sources::SourcesArgs),
+    /// A source's run ledger (`runs SOURCE`), or one run with its rejects (`runs show RUN`).
+    Runs(runs::RunsArgs),
     /// Re-parse an archived run's pages without fetching and apply them like a sync.
     Replay(replay::ReplayArgs),
     /// Write the catalogue, one JSON object per course per line.
@@ -129,6 +139,9 @@ impl Cli {
         match self.command {
             Command::Sync(args) => sync::run(&config, args).await,
             Command::Replay(args) => replay::run(&config, args).await,
+            Command::Run(args) => run::run(&config, args).await,
+            Command::Sources(args) => sources::run(&config, args).await,
+            Command::Runs(args) => runs::run(&config, args).await,
             Command::Export(args) => export::run(&config, args).await,
             Command::Courses(cmd) => courses::run(&config, cmd).await,
             Command::Dedup(cmd) => dedup::run(&config, cmd).await,

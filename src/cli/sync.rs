@@ -1,6 +1,7 @@
 //! `coursefed sync [SOURCE]...`: run sources once, with progress and a summary table.
 
 use std::io::IsTerminal;
+use std::time::Duration;
 
 use clap::Args;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
@@ -10,8 +11,8 @@ use super::{CliError, EXIT_FAILED, EXIT_OK, open_store};
 use crate::config::{AppConfig, SourceConfig, load_sources};
 use crate::domain::RunOutcome;
 use crate::fetch::HttpClient;
-use crate::store::Store;
-use crate::sync::{PageObserver, SyncReport, sync_source};
+use crate::store::{Store, StoreError};
+use crate::sync::{PageObserver, SyncOptions, SyncReport, sync_source_with};
 
 #[derive(Debug, Args)]
 pub struct SyncArgs {
@@ -20,6 +21,10 @@ pub struct SyncArgs {
     /// Print the reports as JSON instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// Apply a run the volume-drop guard finds suspect (it saw fewer than `min_ratio` of
+    /// the active listings): withdraw what it did not see.
+    #[arg(long)]
+    pub accept_drop: bool,
 }
 
 /// Loads every connector file; any invalid file is a configuration error listing all.
@@ -73,10 +78,18 @@ pub async fn run(config: &AppConfig, args: SyncArgs) -> Result<u8, CliError> {
         )));
     }
     let store = open_store(config).await?;
-    let reports = sync_all(&store, &sources).await?;
+    let (reports, busy) =
+        sync_all_with(&store, &sources, args.accept_drop, config.daemon.lease_ttl).await?;
     print_reports(&reports, args.json);
     store.close().await;
-    Ok(exit_code(&reports))
+    for message in &busy {
+        eprintln!("error: {message}");
+    }
+    Ok(if busy.is_empty() {
+        exit_code(&reports)
+    } else {
+        EXIT_FAILED
+    })
 }
 
 /// Syncs each source in turn, with a progress bar per source on a terminal.
@@ -84,6 +97,29 @@ pub(crate) async fn sync_all(
     store: &Store,
     sources: &[SourceConfig],
 ) -> Result<Vec<SyncReport>, CliError> {
+    let (reports, busy) = sync_all_with(
+        store,
+        sources,
+        false,
+        Duration::from_secs(crate::config::DEFAULT_LEASE_TTL_SECONDS),
+    )
+    .await?;
+    match busy.first() {
+        Some(message) => Err(CliError::Failed(message.clone())),
+        None => Ok(reports),
+    }
+}
+
+/// [`sync_all`] with `--accept-drop` and the lease TTL; sources whose lease another
+/// holder has are skipped and named in the second list ("source X is being synced by
+/// HOLDER until T").
+pub(crate) async fn sync_all_with(
+    store: &Store,
+    sources: &[SourceConfig],
+    accept_drop: bool,
+    lease_ttl: Duration,
+) -> Result<(Vec<SyncReport>, Vec<String>), CliError> {
+    let mut busy = Vec::new();
     let client = HttpClient::new().map_err(|e| CliError::Failed(e.to_string()))?;
     let bars = std::io::stderr().is_terminal().then(MultiProgress::new);
     let mut reports = Vec::new();
@@ -104,7 +140,23 @@ pub(crate) async fn sync_all(
         if bar.is_none() {
             tracing::info!(source = %source.id, "Syncing.");
         }
-        let report = sync_source(store, &client, source, observer).await?;
+        let options = SyncOptions {
+            on_page: observer,
+            accept_drop,
+            lease_ttl,
+            ..SyncOptions::default()
+        };
+        let report = match sync_source_with(store, &client, source, options).await {
+            Ok(r) => r,
+            Err(e @ StoreError::LeaseHeld { .. }) => {
+                if let Some(b) = bar {
+                    b.finish_with_message("busy".to_owned());
+                }
+                busy.push(e.to_string());
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
         if let Some(b) = bar {
             b.finish_with_message(format!(
                 "{} ({} pages)",
@@ -114,7 +166,7 @@ pub(crate) async fn sync_all(
         }
         reports.push(report);
     }
-    Ok(reports)
+    Ok((reports, busy))
 }
 
 pub(crate) fn exit_code(reports: &[SyncReport]) -> u8 {

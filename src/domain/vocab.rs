@@ -73,6 +73,10 @@ pub enum RunOutcome {
     Failed,
     /// Cut short on purpose (shutdown, crash recovery); nothing was changed.
     Abandoned,
+    /// Complete, but it saw far fewer listings than were active (the volume-drop guard):
+    /// its upserts were applied, nothing was withdrawn; `first_error` says why. An operator
+    /// accepts the drop with `coursefed sync SOURCE --accept-drop`.
+    Suspect,
 }
 
 impl RunOutcome {
@@ -82,6 +86,7 @@ impl RunOutcome {
             Self::Succeeded => "succeeded",
             Self::Failed => "failed",
             Self::Abandoned => "abandoned",
+            Self::Suspect => "suspect",
         }
     }
 
@@ -91,6 +96,7 @@ impl RunOutcome {
             "succeeded" => Some(Self::Succeeded),
             "failed" => Some(Self::Failed),
             "abandoned" => Some(Self::Abandoned),
+            "suspect" => Some(Self::Suspect),
             _ => None,
         }
     }

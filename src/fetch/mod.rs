@@ -5,6 +5,7 @@
 mod client;
 mod error;
 mod fetcher;
+pub mod hosts;
 mod retry;
 
 pub use client::{FetchPolicy, HttpClient, USER_AGENT};

@@ -23,6 +23,17 @@ pub enum StoreError {
         id: String,
         message: String,
     },
+    /// Another holder has the source's lease: the source is being synced elsewhere.
+    #[error("source {source_id} is being synced by {holder} until {until}")]
+    LeaseHeld {
+        source_id: String,
+        holder: String,
+        until: chrono::DateTime<chrono::Utc>,
+    },
+    /// The run's ledger row is no longer `running` (its lease expired and another holder
+    /// reclaimed the source, marking it `abandoned`): the run's result was not applied.
+    #[error("run {run_id} was closed by another holder (its lease was lost); nothing applied")]
+    RunClosed { run_id: i64 },
     /// Deduplication could not run (the shipped institution alias table is invalid), or
     /// an operator override names something that does not exist.
     #[error("deduplication: {0}")]

@@ -32,11 +32,11 @@ pub(super) use insert_rejects;
 /// Writes a run's final outcome and counts (inside the caller's transaction).
 macro_rules! finish_run_row {
     ($conn:expr, $run_id:expr, $outcome:expr, $stats:expr, $first_error:expr) => {
-        sqlx::query(
+        let done = sqlx::query(
             "UPDATE sync_runs SET finished_at = $2, outcome = $3, pages = $4, seen = $5,
                  created = $6, updated = $7, unchanged = $8, withdrawn = $9, rejected = $10,
                  first_error = $11
-             WHERE id = $1",
+             WHERE id = $1 AND outcome = 'running'",
         )
         .bind($run_id)
         .bind(chrono::Utc::now())
@@ -51,6 +51,13 @@ macro_rules! finish_run_row {
         .bind($first_error)
         .execute(&mut *$conn)
         .await?;
+        // The ledger row is the run's fencing token: a row no longer `running` was closed
+        // by someone else (a daemon that reclaimed this source's expired lease marked it
+        // `abandoned`), so this run must not land; returning here rolls the caller's
+        // transaction back.
+        if done.rows_affected() != 1 {
+            return Err($crate::store::StoreError::RunClosed { run_id: $run_id });
+        }
     };
 }
 pub(super) use finish_run_row;

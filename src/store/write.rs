@@ -118,8 +118,39 @@ impl Store {
         source_id: &str,
         drafts: I,
         withdraw_unseen: bool,
+        stats: RunStats,
+        rejects: &[Rejection],
+    ) -> Result<ApplyReport, StoreError>
+    where
+        I: Iterator<Item = Result<ListingDraft, String>> + Send,
+    {
+        self.apply_run_report_as(
+            run_id,
+            source_id,
+            drafts,
+            withdraw_unseen,
+            stats,
+            rejects,
+            RunOutcome::Succeeded,
+            None,
+        )
+        .await
+    }
+
+    /// [`Store::apply_run_report`] closing the ledger row with `outcome` and `note` as
+    /// its first error: the volume-drop guard applies a `suspect` run's upserts this way,
+    /// with `withdraw_unseen` false.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn apply_run_report_as<I>(
+        &self,
+        run_id: i64,
+        source_id: &str,
+        drafts: I,
+        withdraw_unseen: bool,
         mut stats: RunStats,
         rejects: &[Rejection],
+        outcome: RunOutcome,
+        note: Option<&str>,
     ) -> Result<ApplyReport, StoreError>
     where
         I: Iterator<Item = Result<ListingDraft, String>> + Send,
@@ -452,7 +483,7 @@ impl Store {
             stats.unchanged = applied.unchanged;
             stats.withdrawn = applied.withdrawn;
             insert_rejects!(DB, &mut *tx, run_id, source_id, rejects);
-            finish_run_row!(&mut *tx, run_id, RunOutcome::Succeeded, stats, None::<&str>);
+            finish_run_row!(&mut *tx, run_id, outcome, stats, note);
             tx.commit().await?;
         });
         Ok(ApplyReport {

@@ -87,17 +87,31 @@ pub async fn replay_source(
 
     let started = Instant::now();
     store.upsert_source(source).await?;
-    let run_id = store.begin_run(source_id).await?;
-    tracing::info!(source = %source.id, run = run_id, replayed, "Replay started.");
-    Ok(run_pages(
+    // A replay applies like a sync, so it takes the source's lease like one.
+    let options = super::SyncOptions::default();
+    let leased = super::Leased {
         store,
         source,
-        run_id,
-        started,
-        PageSource::Replay(reader),
-        None,
-    )
-    .await?)
+        holder: &options.holder,
+        ttl: options.lease_ttl,
+        cancel: &options.cancel,
+    };
+    let report = leased
+        .run(|run_id| {
+            tracing::info!(source = %source.id, run = run_id, replayed, "Replay started.");
+            run_pages(
+                store,
+                source,
+                run_id,
+                started,
+                PageSource::Replay(reader),
+                None,
+                false,
+            )
+        })
+        .await?;
+    crate::metrics::record_run(source_id, report.outcome, &report.stats, report.duration, 0);
+    Ok(report)
 }
 
 /// Where a run's pages come from.

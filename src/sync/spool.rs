@@ -121,6 +121,20 @@ pub struct Grouped {
 }
 
 impl Grouped {
+    /// How many listings (distinct external ids) the run saw; a hash collision between
+    /// two ids, vanishingly rare, counts them once.
+    pub fn listings(&self) -> u64 {
+        let mut n = 0u64;
+        let mut last = None;
+        for e in &self.index[self.pos..] {
+            if last != Some(e.key) {
+                n += 1;
+                last = Some(e.key);
+            }
+        }
+        n
+    }
+
     fn read(&mut self, e: Entry) -> Result<ListingDraft, String> {
         self.buf.resize(e.len as usize, 0);
         self.file
