@@ -18,6 +18,44 @@ use crate::domain::ListingDraft;
 /// Values per `IN (…)` list.
 pub(super) const IN_CHUNK: usize = 500;
 
+/// Seeds re-matched together (more when one group is larger): bounds the records
+/// clustered at once, and so the memory of a first sync of a large catalogue.
+pub(super) const REMATCH_BATCH: usize = 5_000;
+
+/// Packs seeds `(group, index into seeds)` into batches of at least `limit` seeds (the last
+/// may be smaller) without splitting a group across two batches.
+pub(super) fn pack_batches(
+    mut groups: Vec<(u64, u32)>,
+    seeds: &[String],
+    limit: usize,
+) -> Vec<Vec<String>> {
+    groups.sort_unstable();
+    let mut batches: Vec<Vec<String>> = Vec::new();
+    let mut current: Vec<String> = Vec::new();
+    let mut last_group = None;
+    for (group, at) in groups {
+        if current.len() >= limit && last_group != Some(group) {
+            batches.push(std::mem::take(&mut current));
+        }
+        last_group = Some(group);
+        if let Some(seed) = seeds.get(at as usize) {
+            current.push(seed.clone());
+        }
+    }
+    if !current.is_empty() {
+        batches.push(current);
+    }
+    batches
+}
+
+/// A stable 64-bit hash of a seed's group key (for sorting seeds into batches).
+pub(super) fn group_hash(key: &str) -> u64 {
+    let h = blake3::hash(key.as_bytes());
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&h.as_bytes()[..8]);
+    u64::from_le_bytes(b)
+}
+
 /// What matching reads of a stored listing.
 #[derive(Debug, Clone)]
 pub(super) struct MatchRow {
@@ -201,13 +239,29 @@ macro_rules! rematch {
             // 1. The seeds' blocking keys, recomputed a chunk at a time (memory stays flat
             // however many listings a run changed).
             let mut keymaker = KeyMaker::new(aliases);
-            let mut all_keys: std::collections::BTreeSet<String> = Default::default();
+            // (group, seed index): seeds that probably meet (same institution) share a group,
+            // so a batch of groups keeps most neighbourhoods whole.
+            let mut groups: Vec<(u64, u32)> = Vec::with_capacity(seeds.len());
+            let position: std::collections::HashMap<&str, u32> = seeds
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.as_str(), i as u32))
+                .collect();
             for seed_chunk in seeds.chunks($crate::store::dedup::IN_CHUNK) {
                 let seed_rows = $crate::store::dedup::match_rows_in!($db, $conn, "id", seed_chunk);
                 let mut seed_keys: Vec<(&str, String)> = Vec::new();
                 for r in &seed_rows {
                     let rec = $crate::dedup::MatchRecord::from_draft(0, &r.source_id, &r.draft);
-                    for k in keymaker.keys(&rec) {
+                    let keys = keymaker.keys(&rec);
+                    let group = keys
+                        .iter()
+                        .find(|k| k.starts_with("i:"))
+                        .or(keys.first())
+                        .map_or(r.id.as_str(), String::as_str);
+                    if let Some(&at) = position.get(r.id.as_str()) {
+                        groups.push(($crate::store::dedup::group_hash(group), at));
+                    }
+                    for k in keys {
                         seed_keys.push((r.id.as_str(), k));
                     }
                 }
@@ -220,203 +274,218 @@ macro_rules! rematch {
                     qb.push(" ON CONFLICT (listing_id, key) DO NOTHING");
                     qb.build().execute(&mut *$conn).await?;
                 }
-                all_keys.extend(seed_keys.into_iter().map(|(_, k)| k));
             }
+            drop(position);
 
-            // 2. The neighbourhood: listings sharing a key or an override with a seed, and
-            // every listing of their courses.
-            let keys: Vec<String> = all_keys.into_iter().collect();
-            let mut near: std::collections::BTreeSet<String> = seeds.iter().cloned().collect();
-            near.extend($crate::store::dedup::strings_in!(
-                $db, $conn,
-                "SELECT DISTINCT listing_id FROM match_keys WHERE key IN (",
-                keys
-            ));
-            drop(keys);
-            let near_list: Vec<String> = near.iter().cloned().collect();
-            for (a, b, _) in $crate::store::dedup::overrides_touching!($db, $conn, near_list) {
-                near.insert(a);
-                near.insert(b);
-            }
-            let near_list: Vec<String> = near.into_iter().collect();
-            let mut courses = $crate::store::dedup::strings_in!(
-                $db, $conn,
-                "SELECT DISTINCT course_id FROM listings WHERE id IN (",
-                near_list
-            );
-            courses.sort();
-            courses.dedup();
-            let rows = $crate::store::dedup::match_rows_in!($db, $conn, "course_id", courses);
+            // Seeds are matched a batch of groups at a time, so memory follows the batch, not
+            // the run: a first sync of a whole catalogue clusters it institution by
+            // institution. A listing that neighbours seeds of two batches is clustered with
+            // each in turn, seeing the first batch's result (same transaction).
+            let batches = $crate::store::dedup::pack_batches(groups, seeds, $crate::store::dedup::REMATCH_BATCH);
+            for batch in &batches {
+                let seeds: &[String] = batch;
 
-            // 3. Cluster the neighbourhood with the operators' overrides.
-            let index: std::collections::HashMap<&str, u64> = rows
-                .iter()
-                .enumerate()
-                .map(|(i, r)| (r.id.as_str(), i as u64))
-                .collect();
-            let member_ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-            let mut overrides = $crate::dedup::Overrides::default();
-            for (a, b, link) in $crate::store::dedup::overrides_touching!($db, $conn, member_ids) {
-                if let (Some(&x), Some(&y)) = (index.get(a.as_str()), index.get(b.as_str())) {
-                    if link {
-                        overrides.links.push((x, y));
-                    } else {
-                        overrides.unlinks.push((x, y));
+                // 2. The neighbourhood: listings sharing a key or an override with a seed, and
+                // every listing of their courses.
+                let mut keys = $crate::store::dedup::strings_in!(
+                    $db, $conn,
+                    "SELECT DISTINCT key FROM match_keys WHERE listing_id IN (",
+                    seeds
+                );
+                keys.sort();
+                keys.dedup();
+                let mut near: std::collections::BTreeSet<String> = seeds.iter().cloned().collect();
+                near.extend($crate::store::dedup::strings_in!(
+                    $db, $conn,
+                    "SELECT DISTINCT listing_id FROM match_keys WHERE key IN (",
+                    keys
+                ));
+                drop(keys);
+                let near_list: Vec<String> = near.iter().cloned().collect();
+                for (a, b, _) in $crate::store::dedup::overrides_touching!($db, $conn, near_list) {
+                    near.insert(a);
+                    near.insert(b);
+                }
+                let near_list: Vec<String> = near.into_iter().collect();
+                let mut courses = $crate::store::dedup::strings_in!(
+                    $db, $conn,
+                    "SELECT DISTINCT course_id FROM listings WHERE id IN (",
+                    near_list
+                );
+                courses.sort();
+                courses.dedup();
+                let rows = $crate::store::dedup::match_rows_in!($db, $conn, "course_id", courses);
+
+                // 3. Cluster the neighbourhood with the operators' overrides.
+                let index: std::collections::HashMap<&str, u64> = rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (r.id.as_str(), i as u64))
+                    .collect();
+                let member_ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+                let mut overrides = $crate::dedup::Overrides::default();
+                for (a, b, link) in $crate::store::dedup::overrides_touching!($db, $conn, member_ids) {
+                    if let (Some(&x), Some(&y)) = (index.get(a.as_str()), index.get(b.as_str())) {
+                        if link {
+                            overrides.links.push((x, y));
+                        } else {
+                            overrides.unlinks.push((x, y));
+                        }
                     }
                 }
-            }
-            let records: Vec<$crate::dedup::MatchRecord> = rows
-                .iter()
-                .enumerate()
-                .map(|(i, r)| $crate::dedup::MatchRecord::from_draft(i as u64, &r.source_id, &r.draft))
-                .collect();
-            let clustering = $crate::dedup::cluster(&records, aliases, &overrides);
-            stats.clustered = records.len() as u64;
-            let label: std::collections::HashMap<u64, u64> =
-                clustering.assignments.iter().copied().collect();
-            let cluster_of: Vec<u64> = (0..rows.len() as u64)
-                .map(|i| label.get(&i).copied().unwrap_or(i))
-                .collect();
+                let records: Vec<$crate::dedup::MatchRecord> = rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| $crate::dedup::MatchRecord::from_draft(i as u64, &r.source_id, &r.draft))
+                    .collect();
+                let clustering = $crate::dedup::cluster(&records, aliases, &overrides);
+                stats.clustered += records.len() as u64;
+                let label: std::collections::HashMap<u64, u64> =
+                    clustering.assignments.iter().copied().collect();
+                let cluster_of: Vec<u64> = (0..rows.len() as u64)
+                    .map(|i| label.get(&i).copied().unwrap_or(i))
+                    .collect();
 
-            // 4. Reconcile with the stored courses.
-            let created_set: std::collections::HashSet<&str> =
-                created.iter().map(String::as_str).collect();
-            let fresh: std::collections::HashSet<String> = rows
-                .iter()
-                .filter(|r| created_set.contains(r.id.as_str()))
-                .map(|r| r.course_id.clone())
-                .collect();
-            let members: Vec<Member> = rows
-                .iter()
-                .map(|r| Member {
-                    listing: r.id.clone(),
-                    course: r.course_id.clone(),
-                    first_seen: r.first_seen_at,
-                })
-                .collect();
-            let plan = reconcile(&members, &cluster_of, &fresh, || ulid::Ulid::new().to_string());
-            stats.merged = plan.merges.len() as u64;
-            stats.split = plan.splits.len() as u64;
-            stats.new_courses = plan.new_courses.len() as u64;
-            stats.moved = plan.moves.len() as u64;
+                // 4. Reconcile with the stored courses.
+                let created_set: std::collections::HashSet<&str> =
+                    created.iter().map(String::as_str).collect();
+                let fresh: std::collections::HashSet<String> = rows
+                    .iter()
+                    .filter(|r| created_set.contains(r.id.as_str()))
+                    .map(|r| r.course_id.clone())
+                    .collect();
+                let members: Vec<Member> = rows
+                    .iter()
+                    .map(|r| Member {
+                        listing: r.id.clone(),
+                        course: r.course_id.clone(),
+                        first_seen: r.first_seen_at,
+                    })
+                    .collect();
+                let plan = reconcile(&members, &cluster_of, &fresh, || ulid::Ulid::new().to_string());
+                stats.merged += plan.merges.len() as u64;
+                stats.split += plan.splits.len() as u64;
+                stats.new_courses += plan.new_courses.len() as u64;
+                stats.moved += plan.moves.len() as u64;
 
-            // 5. Write it.
-            if !plan.new_courses.is_empty() {
-                let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO courses (id, created_at, updated_at) ");
-                qb.push_values(&plan.new_courses, |mut b, id| {
-                    b.push_bind(id.as_str()).push_bind(now).push_bind(now);
-                });
-                qb.build().execute(&mut *$conn).await?;
-            }
-            let mut involved: Vec<String> = courses.clone();
-            involved.extend(plan.new_courses.iter().cloned());
-            $crate::store::dedup::exec_in!($db, $conn, "DELETE FROM course_links WHERE course_id IN (", involved);
-            let mut by_target: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
-            for (listing, course) in &plan.moves {
-                by_target.entry(course.as_str()).or_default().push(listing.clone());
-            }
-            for (course, listings) in &by_target {
-                for chunk in listings.chunks($crate::store::dedup::IN_CHUNK) {
-                    let mut qb = sqlx::QueryBuilder::<$db>::new("UPDATE listings SET course_id = ");
-                    qb.push_bind(*course).push(" WHERE id IN (");
-                    let mut sep = qb.separated(", ");
-                    for l in chunk {
-                        sep.push_bind(l.as_str());
-                    }
-                    qb.push(")");
+                // 5. Write it.
+                if !plan.new_courses.is_empty() {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("INSERT INTO courses (id, created_at, updated_at) ");
+                    qb.push_values(&plan.new_courses, |mut b, id| {
+                        b.push_bind(id.as_str()).push_bind(now).push_bind(now);
+                    });
                     qb.build().execute(&mut *$conn).await?;
                 }
-            }
-            for (loser, survivor) in &plan.merges {
-                sqlx::query("UPDATE courses SET merged_into = $1, updated_at = $2 WHERE id = $3")
-                    .bind(survivor.as_str())
-                    .bind(now)
-                    .bind(loser.as_str())
-                    .execute(&mut *$conn)
-                    .await?;
-                // Keep redirects one hop long.
-                sqlx::query("UPDATE courses SET merged_into = $1 WHERE merged_into = $2")
-                    .bind(survivor.as_str())
-                    .bind(loser.as_str())
-                    .execute(&mut *$conn)
-                    .await?;
-            }
-            for (fresh_id, _) in &plan.dropped {
-                if let Some(run) = run_id {
-                    sqlx::query("DELETE FROM changes WHERE run_id = $1 AND entity = 'course' AND entity_id = $2")
-                        .bind(run)
+                let mut involved: Vec<String> = courses.clone();
+                involved.extend(plan.new_courses.iter().cloned());
+                $crate::store::dedup::exec_in!($db, $conn, "DELETE FROM course_links WHERE course_id IN (", involved);
+                let mut by_target: std::collections::BTreeMap<&str, Vec<String>> = Default::default();
+                for (listing, course) in &plan.moves {
+                    by_target.entry(course.as_str()).or_default().push(listing.clone());
+                }
+                for (course, listings) in &by_target {
+                    for chunk in listings.chunks($crate::store::dedup::IN_CHUNK) {
+                        let mut qb = sqlx::QueryBuilder::<$db>::new("UPDATE listings SET course_id = ");
+                        qb.push_bind(*course).push(" WHERE id IN (");
+                        let mut sep = qb.separated(", ");
+                        for l in chunk {
+                            sep.push_bind(l.as_str());
+                        }
+                        qb.push(")");
+                        qb.build().execute(&mut *$conn).await?;
+                    }
+                }
+                for (loser, survivor) in &plan.merges {
+                    sqlx::query("UPDATE courses SET merged_into = $1, updated_at = $2 WHERE id = $3")
+                        .bind(survivor.as_str())
+                        .bind(now)
+                        .bind(loser.as_str())
+                        .execute(&mut *$conn)
+                        .await?;
+                    // Keep redirects one hop long.
+                    sqlx::query("UPDATE courses SET merged_into = $1 WHERE merged_into = $2")
+                        .bind(survivor.as_str())
+                        .bind(loser.as_str())
+                        .execute(&mut *$conn)
+                        .await?;
+                }
+                for (fresh_id, _) in &plan.dropped {
+                    if let Some(run) = run_id {
+                        sqlx::query("DELETE FROM changes WHERE run_id = $1 AND entity = 'course' AND entity_id = $2")
+                            .bind(run)
+                            .bind(fresh_id.as_str())
+                            .execute(&mut *$conn)
+                            .await?;
+                    }
+                    sqlx::query("DELETE FROM courses WHERE id = $1")
                         .bind(fresh_id.as_str())
                         .execute(&mut *$conn)
                         .await?;
                 }
-                sqlx::query("DELETE FROM courses WHERE id = $1")
-                    .bind(fresh_id.as_str())
-                    .execute(&mut *$conn)
-                    .await?;
-            }
-            if !plan.touched.is_empty() {
-                let mut qb = sqlx::QueryBuilder::<$db>::new("UPDATE courses SET updated_at = ");
-                qb.push_bind(now).push(" WHERE id IN (");
-                let mut sep = qb.separated(", ");
-                for c in &plan.touched {
-                    sep.push_bind(c.as_str());
+                if !plan.touched.is_empty() {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new("UPDATE courses SET updated_at = ");
+                    qb.push_bind(now).push(" WHERE id IN (");
+                    let mut sep = qb.separated(", ");
+                    for c in &plan.touched {
+                        sep.push_bind(c.as_str());
+                    }
+                    qb.push(")");
+                    qb.build().execute(&mut *$conn).await?;
                 }
-                qb.push(")");
-                qb.build().execute(&mut *$conn).await?;
-            }
-            let mut link_rows: Vec<(&str, &str, &str, $crate::dedup::incremental::Evidence)> = Vec::new();
-            let course_of: std::collections::HashMap<usize, &str> = plan
-                .clusters
-                .iter()
-                .flat_map(|(c, idx)| idx.iter().map(move |&i| (i, c.as_str())))
-                .collect();
-            for link in &clustering.links {
-                let (a, b) = (link.a as usize, link.b as usize);
-                let (Some(ra), Some(rb)) = (rows.get(a), rows.get(b)) else { continue };
-                let Some(course) = course_of.get(&a) else { continue };
-                let (x, y) = if ra.id <= rb.id { (&ra.id, &rb.id) } else { (&rb.id, &ra.id) };
-                link_rows.push((*course, x.as_str(), y.as_str(), evidence(link)));
-            }
-            link_rows.sort_by(|p, q| (p.0, p.1, p.2).cmp(&(q.0, q.1, q.2)));
-            link_rows.dedup_by(|p, q| (p.0, p.1, p.2) == (q.0, q.1, q.2));
-            for chunk in link_rows.chunks(500) {
-                let mut qb = sqlx::QueryBuilder::<$db>::new(
-                    "INSERT INTO course_links (course_id, listing_a, listing_b, signal, lang, score, threshold) ",
-                );
-                qb.push_values(chunk, |mut b, (c, x, y, e)| {
-                    b.push_bind(*c)
-                        .push_bind(*x)
-                        .push_bind(*y)
-                        .push_bind(e.signal)
-                        .push_bind(e.lang)
-                        .push_bind(f64::from(e.score))
-                        .push_bind(e.threshold.map(f64::from));
-                });
-                qb.build().execute(&mut *$conn).await?;
-            }
-            let mut changes: Vec<(&str, &str, Option<&str>)> = Vec::new();
-            for (loser, survivor) in &plan.merges {
-                changes.push((loser, "merge", Some(survivor)));
-            }
-            for (course, other) in &plan.splits {
-                changes.push((course, "split", Some(other)));
-            }
-            for course in &plan.touched {
-                changes.push((course, "upsert", None));
-            }
-            for chunk in changes.chunks(1000) {
-                let mut qb = sqlx::QueryBuilder::<$db>::new(
-                    "INSERT INTO changes (entity, entity_id, kind, run_id, at, related_id) ",
-                );
-                qb.push_values(chunk, |mut b, (id, kind, related)| {
-                    b.push_bind("course")
-                        .push_bind(*id)
-                        .push_bind(*kind)
-                        .push_bind(run_id)
-                        .push_bind(now)
-                        .push_bind(*related);
-                });
-                qb.build().execute(&mut *$conn).await?;
+                let mut link_rows: Vec<(&str, &str, &str, $crate::dedup::incremental::Evidence)> = Vec::new();
+                let course_of: std::collections::HashMap<usize, &str> = plan
+                    .clusters
+                    .iter()
+                    .flat_map(|(c, idx)| idx.iter().map(move |&i| (i, c.as_str())))
+                    .collect();
+                for link in &clustering.links {
+                    let (a, b) = (link.a as usize, link.b as usize);
+                    let (Some(ra), Some(rb)) = (rows.get(a), rows.get(b)) else { continue };
+                    let Some(course) = course_of.get(&a) else { continue };
+                    let (x, y) = if ra.id <= rb.id { (&ra.id, &rb.id) } else { (&rb.id, &ra.id) };
+                    link_rows.push((*course, x.as_str(), y.as_str(), evidence(link)));
+                }
+                link_rows.sort_by(|p, q| (p.0, p.1, p.2).cmp(&(q.0, q.1, q.2)));
+                link_rows.dedup_by(|p, q| (p.0, p.1, p.2) == (q.0, q.1, q.2));
+                for chunk in link_rows.chunks(500) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO course_links (course_id, listing_a, listing_b, signal, lang, score, threshold) ",
+                    );
+                    qb.push_values(chunk, |mut b, (c, x, y, e)| {
+                        b.push_bind(*c)
+                            .push_bind(*x)
+                            .push_bind(*y)
+                            .push_bind(e.signal)
+                            .push_bind(e.lang)
+                            .push_bind(f64::from(e.score))
+                            .push_bind(e.threshold.map(f64::from));
+                    });
+                    qb.build().execute(&mut *$conn).await?;
+                }
+                let mut changes: Vec<(&str, &str, Option<&str>)> = Vec::new();
+                for (loser, survivor) in &plan.merges {
+                    changes.push((loser, "merge", Some(survivor)));
+                }
+                for (course, other) in &plan.splits {
+                    changes.push((course, "split", Some(other)));
+                }
+                for course in &plan.touched {
+                    changes.push((course, "upsert", None));
+                }
+                for chunk in changes.chunks(1000) {
+                    let mut qb = sqlx::QueryBuilder::<$db>::new(
+                        "INSERT INTO changes (entity, entity_id, kind, run_id, at, related_id) ",
+                    );
+                    qb.push_values(chunk, |mut b, (id, kind, related)| {
+                        b.push_bind("course")
+                            .push_bind(*id)
+                            .push_bind(*kind)
+                            .push_bind(run_id)
+                            .push_bind(now)
+                            .push_bind(*related);
+                    });
+                    qb.build().execute(&mut *$conn).await?;
+                }
             }
             if stats.merged + stats.split + stats.moved > 0 {
                 tracing::info!(
@@ -657,5 +726,27 @@ impl Store {
                 .collect::<Result<Vec<_>, _>>()?
         });
         Ok(keys)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pack_batches;
+
+    #[test]
+    fn seed_batches_never_split_a_group_and_cover_every_seed_once() {
+        let seeds: Vec<String> = (0..7).map(|i| format!("s{i}")).collect();
+        // Groups: 1 → s0 s3 s5, 2 → s1, 3 → s2 s4 s6.
+        let groups = vec![(1, 0), (2, 1), (3, 2), (1, 3), (3, 4), (1, 5), (3, 6)];
+        let batches = pack_batches(groups, &seeds, 2);
+        assert_eq!(
+            batches,
+            vec![
+                vec!["s0".to_string(), "s3".into(), "s5".into()],
+                vec!["s1".to_string(), "s2".into(), "s4".into(), "s6".into()],
+            ]
+        );
+        let one = pack_batches(vec![(9, 0), (9, 1)], &seeds, 1);
+        assert_eq!(one, vec![vec!["s0".to_string(), "s1".into()]]);
     }
 }
