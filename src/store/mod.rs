@@ -4,17 +4,26 @@
 //! [`dispatch!`] expands one body per backend so no query is written twice. Migrations
 //! are per backend under `migrations/`.
 
+mod api_courses;
+mod api_read;
+pub(crate) mod api_sql;
 mod archive;
 mod backend;
 mod error;
 mod ledger;
 mod read;
+pub mod search;
 mod write;
 
+pub use api_courses::{
+    CourseKey, CourseLookup, CoursePage, CourseQuery, CourseSort, StatusFilter,
+};
+pub use api_read::{ChangeRow, SourceRow};
 pub use archive::{NewRawPage, RawPage};
 pub use error::StoreError;
 pub use ledger::{RunStats, SyncRunRow};
 pub use read::{ListingFilter, StoredListing};
+pub use search::{SearchQuery, SearchQueryError};
 pub use write::ApplyStats;
 
 use backend::{PgBackend, SqliteBackend};
