@@ -7,8 +7,10 @@ mod connectors;
 mod courses;
 mod export;
 mod replay;
+mod serve;
 mod sync;
 
+pub(crate) use serve::serve_until_signal;
 pub(crate) use sync::{exit_code, print_reports, sync_all};
 
 use std::path::PathBuf;
@@ -71,6 +73,8 @@ pub enum Command {
     Connectors(connectors::ConnectorsCommand),
     /// Serve the bundled recorded catalogues on loopback and sync them (no network needed).
     Demo(crate::demo::DemoArgs),
+    /// Serve the read API (courses, search, change feed, sources) until Ctrl-C.
+    Serve(serve::ServeArgs),
     /// Benchmarks that print numbers.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -129,6 +133,7 @@ impl Cli {
             Command::Courses(cmd) => courses::run(&config, cmd).await,
             Command::Connectors(cmd) => connectors::run(&config, cmd),
             Command::Demo(args) => crate::demo::run(&config, args).await,
+            Command::Serve(args) => serve::run(&config, args).await,
             Command::Bench(cmd) => bench::run(cmd).await,
         }
     }
