@@ -16,6 +16,7 @@ use sqlx::Row;
 
 use super::api_sql::{Sql, bind_params};
 use super::search::{Dialect, SearchQuery, push_hits};
+
 use super::{Store, StoreError, StoredListing, dispatch};
 use crate::domain::Availability;
 
@@ -224,16 +225,26 @@ fn push_listing_conds(
     if let Some(c) = q.certificate {
         sql.push(" AND l.certificate = ").bind(c);
     }
-    if search_in && let Some(s) = &q.search {
-        sql.push(" AND l.id IN (SELECT h.listing_id FROM (");
-        push_hits(sql, d, s);
-        sql.push(") h)");
+    if search_in && q.search.is_some() {
+        sql.push(" AND l.id IN (SELECT h.listing_id FROM h)");
     }
     if runs_exist && q.has_run_filters() {
         sql.push(" AND EXISTS (SELECT 1 FROM runs r WHERE r.listing_id = l.id");
         push_run_conds(sql, q);
         sql.push(")");
     }
+}
+
+/// Starts a statement: the search hits as the CTE `h` when there is a search. (Computed
+/// once; on SQLite bm25() also needs the FTS query kept apart from the joins.)
+fn start_statement(q: &CourseQuery, d: Dialect) -> Sql {
+    let mut sql = Sql::default();
+    if let Some(s) = &q.search {
+        sql.push("WITH h AS MATERIALIZED (");
+        push_hits(&mut sql, d, s);
+        sql.push(") ");
+    }
+    sql
 }
 
 /// ` AND …` conditions on course `c` itself.
@@ -246,10 +257,9 @@ fn push_course_conds(sql: &mut Sql, q: &CourseQuery) {
     }
 }
 
-fn relevance_sql(q: &CourseQuery, d: Dialect, search: &SearchQuery, limit: i64) -> Sql {
-    let mut sql = Sql::new("SELECT m.id AS id, m.score AS score FROM (SELECT l.course_id AS id, MAX(h.score) AS score FROM (");
-    push_hits(&mut sql, d, search);
-    sql.push(") h JOIN listings l ON l.id = h.listing_id WHERE 1 = 1");
+fn relevance_sql(q: &CourseQuery, d: Dialect, limit: i64) -> Sql {
+    let mut sql = start_statement(q, d);
+    sql.push("SELECT m.id AS id, m.score AS score FROM (SELECT l.course_id AS id, MAX(h.score) AS score FROM h JOIN listings l ON l.id = h.listing_id WHERE 1 = 1");
     push_listing_conds(&mut sql, q, d, false, true);
     sql.push(" GROUP BY l.course_id) m JOIN courses c ON c.id = m.id WHERE 1 = 1");
     push_course_conds(&mut sql, q);
@@ -267,8 +277,8 @@ fn relevance_sql(q: &CourseQuery, d: Dialect, search: &SearchQuery, limit: i64) 
 }
 
 fn updated_sql(q: &CourseQuery, d: Dialect, limit: i64) -> Sql {
-    let mut sql =
-        Sql::new("SELECT c.id AS id, c.updated_at AS updated_at FROM courses c WHERE 1 = 1");
+    let mut sql = start_statement(q, d);
+    sql.push("SELECT c.id AS id, c.updated_at AS updated_at FROM courses c WHERE 1 = 1");
     push_course_conds(&mut sql, q);
     if let Some(CourseKey::Updated { at, id }) = &q.after {
         sql.push(" AND (c.updated_at < ")
@@ -288,7 +298,8 @@ fn updated_sql(q: &CourseQuery, d: Dialect, limit: i64) -> Sql {
 
 /// Courses with a next start, soonest first.
 fn start_sql(q: &CourseQuery, d: Dialect, after: Option<(DateTime<Utc>, &str)>, limit: i64) -> Sql {
-    let mut sql = Sql::new(
+    let mut sql = start_statement(q, d);
+    sql.push(
         "SELECT l.course_id AS id, MIN(r.start_at) AS next_start FROM listings l
          JOIN runs r ON r.listing_id = l.id JOIN courses c ON c.id = l.course_id
          WHERE r.start_at >= ",
@@ -313,7 +324,8 @@ fn start_sql(q: &CourseQuery, d: Dialect, after: Option<(DateTime<Utc>, &str)>, 
 
 /// Courses without a next start, by id.
 fn no_start_sql(q: &CourseQuery, d: Dialect, after_id: Option<&str>, limit: i64) -> Sql {
-    let mut sql = Sql::new("SELECT c.id AS id FROM courses c WHERE 1 = 1");
+    let mut sql = start_statement(q, d);
+    sql.push("SELECT c.id AS id FROM courses c WHERE 1 = 1");
     push_course_conds(&mut sql, q);
     if let Some(id) = after_id {
         sql.push(" AND c.id > ").bind(id);
@@ -369,10 +381,10 @@ impl Store {
         let want = i64::from(q.limit) + 1;
         let mut keys = match q.sort {
             CourseSort::Relevance => {
-                let Some(search) = &q.search else {
+                if q.search.is_none() {
                     return Ok(CoursePage { ids: Vec::new(), next: None });
-                };
-                self.key_rows(&relevance_sql(q, d, search, want), q.sort).await?
+                }
+                self.key_rows(&relevance_sql(q, d, want), q.sort).await?
             }
             CourseSort::Updated => self.key_rows(&updated_sql(q, d, want), q.sort).await?,
             CourseSort::Start => {
