@@ -115,8 +115,8 @@ fn json_values(d: Dialect, column: &str) -> String {
     }
 }
 
-/// ` AND …` conditions on runs `r` (the run filters).
-fn push_run_conds(sql: &mut Sql, q: &CourseQuery) {
+/// ` AND …` conditions on runs aliased `r` (the run filters).
+fn push_run_conds(sql: &mut Sql, q: &CourseQuery, r: &str) {
     if !q.availability.is_empty() {
         sql.push(" AND (");
         for (i, a) in q.availability.iter().enumerate() {
@@ -126,27 +126,27 @@ fn push_run_conds(sql: &mut Sql, q: &CourseQuery) {
             // As `RunDraft::availability`: ended → archived; else self-paced; else by start.
             match a {
                 Availability::Archived => {
-                    sql.push("(r.end_at IS NOT NULL AND r.end_at <= ")
+                    sql.push(format!("({r}.end_at IS NOT NULL AND {r}.end_at <= ").as_str())
                         .bind(q.now)
                         .push(")");
                 }
                 other => {
-                    sql.push("((r.end_at IS NULL OR r.end_at > ")
+                    sql.push(format!("(({r}.end_at IS NULL OR {r}.end_at > ").as_str())
                         .bind(q.now)
                         .push(") AND ");
                     match other {
-                        Availability::SelfPaced => sql.push("r.pacing = 'self'"),
-                        _ => sql.push("(r.pacing IS NULL OR r.pacing <> 'self') AND "),
+                        Availability::SelfPaced => sql.push(format!("{r}.pacing = 'self'").as_str()),
+                        _ => sql.push(format!("({r}.pacing IS NULL OR {r}.pacing <> 'self') AND ").as_str()),
                     };
                     match other {
                         Availability::Upcoming => {
-                            sql.push("r.start_at > ").bind(q.now);
+                            sql.push(format!("{r}.start_at > ").as_str()).bind(q.now);
                         }
                         Availability::Current => {
-                            sql.push("r.start_at <= ").bind(q.now);
+                            sql.push(format!("{r}.start_at <= ").as_str()).bind(q.now);
                         }
                         Availability::Unknown => {
-                            sql.push("r.start_at IS NULL");
+                            sql.push(format!("{r}.start_at IS NULL").as_str());
                         }
                         _ => {}
                     }
@@ -157,38 +157,39 @@ fn push_run_conds(sql: &mut Sql, q: &CourseQuery) {
         sql.push(")");
     }
     if let Some(t) = q.starts_after {
-        sql.push(" AND r.start_at >= ").bind(t);
+        sql.push(format!(" AND {r}.start_at >= ").as_str()).bind(t);
     }
     if let Some(t) = q.starts_before {
-        sql.push(" AND r.start_at < ").bind(t);
+        sql.push(format!(" AND {r}.start_at < ").as_str()).bind(t);
     }
 }
 
-/// ` AND …` conditions on listing `l`: every listing filter; the search as `l.id IN
+/// ` AND …` conditions on listings aliased `l`: every listing filter; the search as `l.id IN
 /// (hits)` when `search_in`; the run filters as an EXISTS when `runs_exist`.
 fn push_listing_conds(
     sql: &mut Sql,
     q: &CourseQuery,
     d: Dialect,
+    l: &str,
     search_in: bool,
     runs_exist: bool,
 ) {
     match q.status {
         StatusFilter::Active => {
-            sql.push(" AND l.status = 'active'");
+            sql.push(format!(" AND {l}.status = 'active'").as_str());
         }
         StatusFilter::Withdrawn => {
-            sql.push(" AND l.status = 'withdrawn'");
+            sql.push(format!(" AND {l}.status = 'withdrawn'").as_str());
         }
         StatusFilter::Any => {}
     }
     if !q.sources.is_empty() {
-        sql.push(" AND l.source_id IN ")
+        sql.push(format!(" AND {l}.source_id IN ").as_str())
             .bind_list(q.sources.iter().map(String::as_str));
     }
     if !q.languages.is_empty() {
         sql.push(" AND EXISTS (SELECT 1 FROM ")
-            .push(&json_values(d, "l.languages"))
+            .push(&json_values(d, &format!("{l}.languages")))
             .push(" WHERE ");
         for (i, lang) in q.languages.iter().enumerate() {
             if i > 0 {
@@ -202,12 +203,12 @@ fn push_listing_conds(
         sql.push(")");
     }
     for (column, value) in [
-        ("l.institutions", &q.institution),
-        ("l.subjects", &q.subject),
+        (format!("{l}.institutions"), &q.institution),
+        (format!("{l}.subjects"), &q.subject),
     ] {
         if let Some(v) = value {
             sql.push(" AND EXISTS (SELECT 1 FROM ")
-                .push(&json_values(d, column))
+                .push(&json_values(d, &column))
                 .push(" WHERE lower(j.value) = ")
                 .bind(v.as_str())
                 .push(")");
@@ -215,22 +216,22 @@ fn push_listing_conds(
     }
     match q.free {
         Some(true) => {
-            sql.push(" AND l.access IN ('free', 'free_paid_certificate')");
+            sql.push(format!(" AND {l}.access IN ('free', 'free_paid_certificate')").as_str());
         }
         Some(false) => {
-            sql.push(" AND l.access = 'paid'");
+            sql.push(format!(" AND {l}.access = 'paid'").as_str());
         }
         None => {}
     }
     if let Some(c) = q.certificate {
-        sql.push(" AND l.certificate = ").bind(c);
+        sql.push(format!(" AND {l}.certificate = ").as_str()).bind(c);
     }
     if search_in && q.search.is_some() {
-        sql.push(" AND l.id IN (SELECT h.listing_id FROM h)");
+        sql.push(format!(" AND {l}.id IN (SELECT h.listing_id FROM h)").as_str());
     }
     if runs_exist && q.has_run_filters() {
-        sql.push(" AND EXISTS (SELECT 1 FROM runs r WHERE r.listing_id = l.id");
-        push_run_conds(sql, q);
+        sql.push(format!(" AND EXISTS (SELECT 1 FROM runs r WHERE r.listing_id = {l}.id").as_str());
+        push_run_conds(sql, q, "r");
         sql.push(")");
     }
 }
@@ -260,7 +261,7 @@ fn push_course_conds(sql: &mut Sql, q: &CourseQuery) {
 fn relevance_sql(q: &CourseQuery, d: Dialect, limit: i64) -> Sql {
     let mut sql = start_statement(q, d);
     sql.push("SELECT m.id AS id, m.score AS score FROM (SELECT l.course_id AS id, MAX(h.score) AS score FROM h JOIN listings l ON l.id = h.listing_id WHERE 1 = 1");
-    push_listing_conds(&mut sql, q, d, false, true);
+    push_listing_conds(&mut sql, q, d, "l", false, true);
     sql.push(" GROUP BY l.course_id) m JOIN courses c ON c.id = m.id WHERE 1 = 1");
     push_course_conds(&mut sql, q);
     if let Some(CourseKey::Relevance { score, id }) = &q.after {
@@ -290,35 +291,53 @@ fn updated_sql(q: &CourseQuery, d: Dialect, limit: i64) -> Sql {
             .push("))");
     }
     sql.push(" AND EXISTS (SELECT 1 FROM listings l WHERE l.course_id = c.id");
-    push_listing_conds(&mut sql, q, d, true, true);
+    push_listing_conds(&mut sql, q, d, "l", true, true);
     sql.push(") ORDER BY c.updated_at DESC, c.id DESC LIMIT ")
         .bind(limit);
     sql
 }
 
-/// Courses with a next start, soonest first.
-fn start_sql(q: &CourseQuery, d: Dialect, after: Option<(DateTime<Utc>, &str)>, limit: i64) -> Sql {
+/// Courses with a next start, soonest first: runs walked in start order (the `runs_start`
+/// index), each course taken at its earliest matching run (no earlier matching run of the
+/// course exists; ties broken by listing and run id), so a page stops after `limit` rows
+/// instead of aggregating every upcoming run.
+fn start_sql(
+    q: &CourseQuery,
+    d: Dialect,
+    after: Option<(DateTime<Utc>, &str)>,
+    limit: i64,
+) -> Sql {
     let mut sql = start_statement(q, d);
     sql.push(
-        "SELECT l.course_id AS id, MIN(r.start_at) AS next_start FROM listings l
-         JOIN runs r ON r.listing_id = l.id JOIN courses c ON c.id = l.course_id
+        "SELECT l.course_id AS id, r.start_at AS next_start FROM runs r
+         JOIN listings l ON l.id = r.listing_id JOIN courses c ON c.id = l.course_id
          WHERE r.start_at >= ",
     );
     sql.bind(q.now);
-    push_course_conds(&mut sql, q);
-    push_listing_conds(&mut sql, q, d, true, false);
-    push_run_conds(&mut sql, q);
-    sql.push(" GROUP BY l.course_id");
     if let Some((start, id)) = after {
-        sql.push(" HAVING MIN(r.start_at) > ")
+        sql.push(" AND (r.start_at > ")
             .bind(start)
-            .push(" OR (MIN(r.start_at) = ")
+            .push(" OR (r.start_at = ")
             .bind(start)
             .push(" AND l.course_id > ")
             .bind(id)
-            .push(")");
+            .push("))");
     }
-    sql.push(" ORDER BY next_start, id LIMIT ").bind(limit);
+    push_course_conds(&mut sql, q);
+    push_listing_conds(&mut sql, q, d, "l", true, false);
+    push_run_conds(&mut sql, q, "r");
+    sql.push(
+        " AND NOT EXISTS (SELECT 1 FROM listings l2 JOIN runs r2 ON r2.listing_id = l2.id
+          WHERE l2.course_id = l.course_id AND r2.start_at >= ",
+    );
+    sql.bind(q.now);
+    push_listing_conds(&mut sql, q, d, "l2", true, false);
+    push_run_conds(&mut sql, q, "r2");
+    sql.push(
+        " AND (r2.start_at < r.start_at OR (r2.start_at = r.start_at AND (r2.listing_id < r.listing_id
+            OR (r2.listing_id = r.listing_id AND r2.external_run_id < r.external_run_id)))))",
+    );
+    sql.push(" ORDER BY r.start_at, l.course_id LIMIT ").bind(limit);
     sql
 }
 
@@ -331,11 +350,11 @@ fn no_start_sql(q: &CourseQuery, d: Dialect, after_id: Option<&str>, limit: i64)
         sql.push(" AND c.id > ").bind(id);
     }
     sql.push(" AND EXISTS (SELECT 1 FROM listings l WHERE l.course_id = c.id");
-    push_listing_conds(&mut sql, q, d, true, true);
+    push_listing_conds(&mut sql, q, d, "l", true, true);
     sql.push(") AND NOT EXISTS (SELECT 1 FROM listings l JOIN runs r ON r.listing_id = l.id WHERE l.course_id = c.id AND r.start_at >= ");
     sql.bind(q.now);
-    push_listing_conds(&mut sql, q, d, true, false);
-    push_run_conds(&mut sql, q);
+    push_listing_conds(&mut sql, q, d, "l", true, false);
+    push_run_conds(&mut sql, q, "r");
     sql.push(") ORDER BY c.id LIMIT ").bind(limit);
     sql
 }
