@@ -168,6 +168,9 @@ pub struct ApiBenchArgs {
     /// A PostgreSQL server URL; the benchmark creates and drops its own database there.
     #[arg(long, env = "COURSEFED_BENCH_POSTGRES_URL")]
     pub postgres_url: Option<String>,
+    /// Keep the SQLite catalogue in this directory (default: a temporary directory).
+    #[arg(long)]
+    pub dir: Option<std::path::PathBuf>,
 }
 
 fn print_load(r: &crate::api::bench::LoadResult, bare: Option<f64>) {
@@ -228,7 +231,8 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
         threads: args.threads,
     };
     let tmp = tempfile::tempdir().map_err(|e| failed(&e))?;
-    let dir = tmp.path().to_owned();
+    let dir = args.dir.clone().unwrap_or_else(|| tmp.path().to_owned());
+    let _ = std::fs::remove_file(dir.join("bench-api.db"));
     let load = |name: String, base: String, paths: Vec<String>| {
         let settings = settings.clone();
         let dir = dir.clone();

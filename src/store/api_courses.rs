@@ -174,17 +174,20 @@ fn push_listing_conds(
     search_in: bool,
     runs_exist: bool,
 ) {
+    // SQLite: `+` keeps its planner from driving a query from the (source, status) index
+    // when the listing is already reached by id or course (a scan per row otherwise).
+    let plus = if d == Dialect::Sqlite { "+" } else { "" };
     match q.status {
         StatusFilter::Active => {
-            sql.push(format!(" AND {l}.status = 'active'").as_str());
+            sql.push(format!(" AND {plus}{l}.status = 'active'").as_str());
         }
         StatusFilter::Withdrawn => {
-            sql.push(format!(" AND {l}.status = 'withdrawn'").as_str());
+            sql.push(format!(" AND {plus}{l}.status = 'withdrawn'").as_str());
         }
         StatusFilter::Any => {}
     }
     if !q.sources.is_empty() {
-        sql.push(format!(" AND {l}.source_id IN ").as_str())
+        sql.push(format!(" AND {plus}{l}.source_id IN ").as_str())
             .bind_list(q.sources.iter().map(String::as_str));
     }
     if !q.languages.is_empty() {
@@ -233,6 +236,16 @@ fn push_listing_conds(
         sql.push(format!(" AND EXISTS (SELECT 1 FROM runs r WHERE r.listing_id = {l}.id").as_str());
         push_run_conds(sql, q, "r");
         sql.push(")");
+    }
+}
+
+/// `listings {alias}` looked up by course. On SQLite the index is named: its planner
+/// otherwise drives such per-course subqueries from a filter's index (say, all listings of
+/// a source) and a page costs a scan per course.
+fn listings_of_course(d: Dialect, alias: &str) -> String {
+    match d {
+        Dialect::Sqlite => format!("listings {alias} INDEXED BY listings_course"),
+        Dialect::Postgres => format!("listings {alias}"),
     }
 }
 
@@ -290,7 +303,9 @@ fn updated_sql(q: &CourseQuery, d: Dialect, limit: i64) -> Sql {
             .bind(id.as_str())
             .push("))");
     }
-    sql.push(" AND EXISTS (SELECT 1 FROM listings l WHERE l.course_id = c.id");
+    sql.push(" AND EXISTS (SELECT 1 FROM ")
+        .push(&listings_of_course(d, "l"))
+        .push(" WHERE l.course_id = c.id");
     push_listing_conds(&mut sql, q, d, "l", true, true);
     sql.push(") ORDER BY c.updated_at DESC, c.id DESC LIMIT ")
         .bind(limit);
@@ -308,11 +323,19 @@ fn start_sql(
     limit: i64,
 ) -> Sql {
     let mut sql = start_statement(q, d);
-    sql.push(
-        "SELECT l.course_id AS id, r.start_at AS next_start FROM runs r
-         JOIN listings l ON l.id = r.listing_id JOIN courses c ON c.id = l.course_id
-         WHERE r.start_at >= ",
-    );
+    // SQLite: walk runs in start order (its planner may otherwise start from a filter's
+    // index and sort every upcoming run).
+    sql.push(match d {
+        Dialect::Sqlite => {
+            "SELECT l.course_id AS id, r.start_at AS next_start FROM runs r INDEXED BY runs_start
+             CROSS JOIN listings l ON l.id = r.listing_id CROSS JOIN courses c ON c.id = l.course_id"
+        }
+        Dialect::Postgres => {
+            "SELECT l.course_id AS id, r.start_at AS next_start FROM runs r
+             JOIN listings l ON l.id = r.listing_id JOIN courses c ON c.id = l.course_id"
+        }
+    });
+    sql.push(" WHERE r.start_at >= ");
     sql.bind(q.now);
     if let Some((start, id)) = after {
         sql.push(" AND (r.start_at > ")
@@ -326,10 +349,12 @@ fn start_sql(
     push_course_conds(&mut sql, q);
     push_listing_conds(&mut sql, q, d, "l", true, false);
     push_run_conds(&mut sql, q, "r");
-    sql.push(
-        " AND NOT EXISTS (SELECT 1 FROM listings l2 JOIN runs r2 ON r2.listing_id = l2.id
+    sql.push(" AND NOT EXISTS (SELECT 1 FROM ")
+        .push(&listings_of_course(d, "l2"))
+        .push(
+            " JOIN runs r2 ON r2.listing_id = l2.id
           WHERE l2.course_id = l.course_id AND r2.start_at >= ",
-    );
+        );
     sql.bind(q.now);
     push_listing_conds(&mut sql, q, d, "l2", true, false);
     push_run_conds(&mut sql, q, "r2");
@@ -349,9 +374,13 @@ fn no_start_sql(q: &CourseQuery, d: Dialect, after_id: Option<&str>, limit: i64)
     if let Some(id) = after_id {
         sql.push(" AND c.id > ").bind(id);
     }
-    sql.push(" AND EXISTS (SELECT 1 FROM listings l WHERE l.course_id = c.id");
+    sql.push(" AND EXISTS (SELECT 1 FROM ")
+        .push(&listings_of_course(d, "l"))
+        .push(" WHERE l.course_id = c.id");
     push_listing_conds(&mut sql, q, d, "l", true, true);
-    sql.push(") AND NOT EXISTS (SELECT 1 FROM listings l JOIN runs r ON r.listing_id = l.id WHERE l.course_id = c.id AND r.start_at >= ");
+    sql.push(") AND NOT EXISTS (SELECT 1 FROM ")
+        .push(&listings_of_course(d, "l"))
+        .push(" JOIN runs r ON r.listing_id = l.id WHERE l.course_id = c.id AND r.start_at >= ");
     sql.bind(q.now);
     push_listing_conds(&mut sql, q, d, "l", true, false);
     push_run_conds(&mut sql, q, "r");
@@ -411,6 +440,16 @@ impl Store {
                     Some(CourseKey::Start { start: Some(s), id }) => (Some(Some((*s, id.as_str()))), None),
                     Some(CourseKey::Start { start: None, id }) => (None, Some(id.as_str())),
                     _ => (Some(None), None),
+                };
+                // Archived and unknown runs never start after now: nothing in phase A.
+                let phase_a = if !q.availability.is_empty()
+                    && q.availability
+                        .iter()
+                        .all(|a| matches!(a, Availability::Archived | Availability::Unknown))
+                {
+                    None
+                } else {
+                    phase_a
                 };
                 let mut keys = match phase_a {
                     Some(after) => self.key_rows(&start_sql(q, d, after, want), q.sort).await?,
