@@ -1,9 +1,9 @@
 //! The read API end to end: the real server on port 0 over a fresh database per test (both
 //! backends), catalogues synced through the real HTTP path, HTTP with reqwest.
 
-mod common;
 #[path = "common/api.rs"]
 mod api;
+mod common;
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -55,7 +55,10 @@ async fn every_endpoint_answers(db: &TestDb) {
     assert_eq!(listing["id"], "demo-thaimooc:NU00420");
     assert_eq!(listing["title"], "การเงินส่วนบุคคล");
     let owner = app
-        .json(&format!("/v1/courses/{}", listing["course_id"].as_str().unwrap()))
+        .json(&format!(
+            "/v1/courses/{}",
+            listing["course_id"].as_str().unwrap()
+        ))
         .await;
     assert!(
         owner["listings"]
@@ -109,14 +112,23 @@ async fn pagination_reaches_the_end_without_duplicates_or_gaps(db: &TestDb) {
         ("sort=start", "/v1/courses?sort=start&limit=100"),
         ("sort=updated", "/v1/courses?sort=updated&limit=100"),
         ("q=data", "/v1/courses?q=data&limit=100"),
-        ("status=any&language=zh", "/v1/courses?status=any&language=zh&limit=100"),
+        (
+            "status=any&language=zh",
+            "/v1/courses?status=any&language=zh&limit=100",
+        ),
     ] {
         let whole = app.all_ids(all).await;
         assert!(whole.len() > 3, "{query}: {whole:?}");
         for limit in [1, 3, 7] {
-            let paged = app.all_ids(&format!("/v1/courses?{query}&limit={limit}")).await;
+            let paged = app
+                .all_ids(&format!("/v1/courses?{query}&limit={limit}"))
+                .await;
             let unique: HashSet<&String> = paged.iter().collect();
-            assert_eq!(unique.len(), paged.len(), "{query} limit {limit}: duplicates");
+            assert_eq!(
+                unique.len(),
+                paged.len(),
+                "{query} limit {limit}: duplicates"
+            );
             assert_eq!(paged, whole, "{query} limit {limit}: another order or gaps");
         }
     }
@@ -162,15 +174,18 @@ fn expected(courses: &[Value], keep: impl Fn(&Value) -> bool) -> BTreeSet<String
 }
 
 fn has(list: &Value, value: &str) -> bool {
-    list.as_array()
-        .unwrap()
-        .iter()
-        .any(|v| v.as_str().is_some_and(|s| s.to_lowercase() == value.to_lowercase()))
+    list.as_array().unwrap().iter().any(|v| {
+        v.as_str()
+            .is_some_and(|s| s.to_lowercase() == value.to_lowercase())
+    })
 }
 
 fn any_run(l: &Value, keep: impl Fn(&Value) -> bool) -> bool {
     l["runs"].as_array().unwrap().iter().any(keep)
 }
+
+/// Whether a listing passes a filter (the oracle).
+type Keep = Box<dyn Fn(&Value) -> bool>;
 
 async fn every_filter_selects_what_it_says(db: &TestDb) {
     demo_catalogue(&db.store).await;
@@ -178,28 +193,89 @@ async fn every_filter_selects_what_it_says(db: &TestDb) {
     let courses = all_courses(&app).await;
     assert!(courses.len() > 40, "{}", courses.len());
 
-    let cases: Vec<(&str, Box<dyn Fn(&Value) -> bool>)> = vec![
-        ("language=zh", Box::new(|l| l["languages"].as_array().unwrap().iter().any(|x| {
-            let x = x.as_str().unwrap().to_lowercase();
-            x == "zh" || x.starts_with("zh-")
-        }))),
+    let cases: Vec<(&str, Keep)> = vec![
+        (
+            "language=zh",
+            Box::new(|l| {
+                l["languages"].as_array().unwrap().iter().any(|x| {
+                    let x = x.as_str().unwrap().to_lowercase();
+                    x == "zh" || x.starts_with("zh-")
+                })
+            }),
+        ),
         ("language=th", Box::new(|l| has(&l["languages"], "th"))),
-        ("source=demo-thaimooc", Box::new(|l| l["source"] == "demo-thaimooc")),
-        ("source=demo-edx,demo-xuetangx", Box::new(|l| l["source"] == "demo-edx" || l["source"] == "demo-xuetangx")),
-        ("institution=%E6%B8%85%E5%8D%8E%E5%A4%A7%E5%AD%A6", Box::new(|l| has(&l["institutions"], "清华大学"))),
-        ("institution=mitx", Box::new(|l| has(&l["institutions"], "MITx"))),
-        ("free=true", Box::new(|l| l["access"] == "free" || l["access"] == "free_paid_certificate")),
+        (
+            "source=demo-thaimooc",
+            Box::new(|l| l["source"] == "demo-thaimooc"),
+        ),
+        (
+            "source=demo-edx,demo-xuetangx",
+            Box::new(|l| l["source"] == "demo-edx" || l["source"] == "demo-xuetangx"),
+        ),
+        (
+            "institution=%E6%B8%85%E5%8D%8E%E5%A4%A7%E5%AD%A6",
+            Box::new(|l| has(&l["institutions"], "清华大学")),
+        ),
+        (
+            "institution=mitx",
+            Box::new(|l| has(&l["institutions"], "MITx")),
+        ),
+        (
+            "free=true",
+            Box::new(|l| l["access"] == "free" || l["access"] == "free_paid_certificate"),
+        ),
         ("free=false", Box::new(|l| l["access"] == "paid")),
         ("certificate=true", Box::new(|l| l["certificate"] == true)),
         ("certificate=false", Box::new(|l| l["certificate"] == false)),
-        ("availability=upcoming", Box::new(|l| any_run(l, |r| r["availability"] == "upcoming"))),
-        ("availability=archived,self_paced", Box::new(|l| any_run(l, |r| r["availability"] == "archived" || r["availability"] == "self_paced"))),
-        ("availability=current", Box::new(|l| any_run(l, |r| r["availability"] == "current"))),
-        ("availability=unknown", Box::new(|l| any_run(l, |r| r["availability"] == "unknown"))),
-        ("starts_after=2027-01-01", Box::new(|l| any_run(l, |r| r["start"].as_str().is_some_and(|s| s >= "2027-01-01")))),
-        ("starts_before=2020-01-01T00:00:00Z", Box::new(|l| any_run(l, |r| r["start"].as_str().is_some_and(|s| s < "2020-01-01")))),
-        ("starts_after=2025-01-01&starts_before=2026-01-01", Box::new(|l| any_run(l, |r| r["start"].as_str().is_some_and(|s| ("2025-01-01".."2026-01-01").contains(&s))))),
-        ("language=en&free=true", Box::new(|l| has(&l["languages"], "en") && (l["access"] == "free" || l["access"] == "free_paid_certificate"))),
+        (
+            "availability=upcoming",
+            Box::new(|l| any_run(l, |r| r["availability"] == "upcoming")),
+        ),
+        (
+            "availability=archived,self_paced",
+            Box::new(|l| {
+                any_run(l, |r| {
+                    r["availability"] == "archived" || r["availability"] == "self_paced"
+                })
+            }),
+        ),
+        (
+            "availability=current",
+            Box::new(|l| any_run(l, |r| r["availability"] == "current")),
+        ),
+        (
+            "availability=unknown",
+            Box::new(|l| any_run(l, |r| r["availability"] == "unknown")),
+        ),
+        (
+            "starts_after=2027-01-01",
+            Box::new(|l| {
+                any_run(l, |r| {
+                    r["start"].as_str().is_some_and(|s| s >= "2027-01-01")
+                })
+            }),
+        ),
+        (
+            "starts_before=2020-01-01T00:00:00Z",
+            Box::new(|l| any_run(l, |r| r["start"].as_str().is_some_and(|s| s < "2020-01-01"))),
+        ),
+        (
+            "starts_after=2025-01-01&starts_before=2026-01-01",
+            Box::new(|l| {
+                any_run(l, |r| {
+                    r["start"]
+                        .as_str()
+                        .is_some_and(|s| ("2025-01-01".."2026-01-01").contains(&s))
+                })
+            }),
+        ),
+        (
+            "language=en&free=true",
+            Box::new(|l| {
+                has(&l["languages"], "en")
+                    && (l["access"] == "free" || l["access"] == "free_paid_certificate")
+            }),
+        ),
     ];
     let subject = courses
         .iter()
@@ -214,7 +290,10 @@ async fn every_filter_selects_what_it_says(db: &TestDb) {
         assert_eq!(got, want, "filter {query}");
         nonempty += usize::from(!got.is_empty());
     }
-    assert!(nonempty >= cases.len() - 3, "most filters select something in the demo");
+    assert!(
+        nonempty >= cases.len() - 3,
+        "most filters select something in the demo"
+    );
     let q = format!(
         "subject={}",
         url::form_urlencoded::byte_serialize(subject.as_bytes()).collect::<String>()
@@ -230,8 +309,18 @@ async fn merged_ids_redirect_to_the_survivor(db: &TestDb) {
     let ids = app.all_ids("/v1/courses?sort=updated&limit=3").await;
     let (a, b, c) = (&ids[0], &ids[1], &ids[2]);
     // What dedup does on a merge: the loser points at the survivor (here a chain a→b→c).
-    execute(&db.url, "UPDATE courses SET merged_into = $1 WHERE id = $2", &[c, b]).await;
-    execute(&db.url, "UPDATE courses SET merged_into = $1 WHERE id = $2", &[b, a]).await;
+    execute(
+        &db.url,
+        "UPDATE courses SET merged_into = $1 WHERE id = $2",
+        &[c, b],
+    )
+    .await;
+    execute(
+        &db.url,
+        "UPDATE courses SET merged_into = $1 WHERE id = $2",
+        &[b, a],
+    )
+    .await;
     for loser in [a, b] {
         let res = app
             .http
@@ -240,9 +329,15 @@ async fn merged_ids_redirect_to_the_survivor(db: &TestDb) {
             .await
             .unwrap();
         assert_eq!(res.status(), 308, "{loser}");
-        assert_eq!(res.headers()["location"], format!("/v1/courses/{c}").as_str());
+        assert_eq!(
+            res.headers()["location"],
+            format!("/v1/courses/{c}").as_str()
+        );
     }
-    assert_eq!(app.json(&format!("/v1/courses/{c}")).await["id"], c.as_str());
+    assert_eq!(
+        app.json(&format!("/v1/courses/{c}")).await["id"],
+        c.as_str()
+    );
     let listed = app.all_ids("/v1/courses?status=any&limit=100").await;
     assert!(!listed.contains(a) && !listed.contains(b) && listed.contains(c));
 }
@@ -259,7 +354,10 @@ async fn change_feed_follows_creates_updates_and_withdrawals(db: &TestDb) {
     assert_eq!(created.len(), 6, "a listing and a course entry per listing");
     assert!(created.iter().all(|c| c["kind"] == "upsert"));
     let last = created.last().unwrap()["seq"].as_i64().unwrap();
-    assert_eq!(first["next"], format!("/v1/changes?after={last}&limit=1000"));
+    assert_eq!(
+        first["next"],
+        format!("/v1/changes?after={last}&limit=1000")
+    );
     // Nothing new yet: an empty page whose `next` stays put.
     let idle = app.json(&format!("/v1/changes?after={last}")).await;
     assert!(idle["changes"].as_array().unwrap().is_empty());
@@ -267,7 +365,14 @@ async fn change_feed_follows_creates_updates_and_withdrawals(db: &TestDb) {
 
     // Second run: NU00420 retitled (update), NU00436 as before, NU00437 gone (withdraw),
     // a new course (create).
-    let mut second = thai_courses(&["NU00420", "NU00436"], &[("DS00001", "วิทยาการข้อมูลเบื้องต้น", "Introduction to Data Science")]);
+    let mut second = thai_courses(
+        &["NU00420", "NU00436"],
+        &[(
+            "DS00001",
+            "วิทยาการข้อมูลเบื้องต้น",
+            "Introduction to Data Science",
+        )],
+    );
     second["data"][0]["title"] = Value::from("การเงินส่วนบุคคล ฉบับปรับปรุง");
     portal.serve(&second).await;
     sync(&db.store, std::slice::from_ref(&portal.source)).await;
@@ -297,7 +402,10 @@ async fn change_feed_follows_creates_updates_and_withdrawals(db: &TestDb) {
     assert_eq!(listing("th-feed:NU00420"), ["upsert"]);
     assert_eq!(listing("th-feed:DS00001"), ["upsert"]);
     assert_eq!(listing("th-feed:NU00437"), ["withdraw"]);
-    assert!(listing("th-feed:NU00436").is_empty(), "unchanged listings log nothing");
+    assert!(
+        listing("th-feed:NU00436").is_empty(),
+        "unchanged listings log nothing"
+    );
     let withdrawn = seen
         .iter()
         .find(|c| c["entity"] == "listing" && c["kind"] == "withdraw")
@@ -313,7 +421,11 @@ async fn change_feed_follows_creates_updates_and_withdrawals(db: &TestDb) {
         app.all_ids("/v1/courses?status=withdrawn&limit=100").await,
         [gone]
     );
-    assert!(!app.all_ids("/v1/courses?limit=100").await.contains(&gone.to_owned()));
+    assert!(
+        !app.all_ids("/v1/courses?limit=100")
+            .await
+            .contains(&gone.to_owned())
+    );
     let doc = app.json(course_withdraw["href"].as_str().unwrap()).await;
     assert_eq!(doc["listings"][0]["status"], "withdrawn");
     // The feed's links resolve.
@@ -365,7 +477,13 @@ async fn bad_input_is_problem_json_naming_the_parameter(db: &TestDb) {
     demo_catalogue(&db.store).await;
     let app = spawn(ApiState::new(db.store.clone())).await;
     let other = app.json("/v1/courses?sort=updated&limit=1").await;
-    let foreign = other["next"].as_str().unwrap().split("cursor=").nth(1).unwrap().to_owned();
+    let foreign = other["next"]
+        .as_str()
+        .unwrap()
+        .split("cursor=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
     for (path, parameter) in [
         ("/v1/courses?limit=0", "limit"),
         ("/v1/courses?limit=101", "limit"),
@@ -378,13 +496,19 @@ async fn bad_input_is_problem_json_naming_the_parameter(db: &TestDb) {
         ("/v1/courses?certificate=yes", "certificate"),
         ("/v1/courses?status=gone", "status"),
         ("/v1/courses?starts_after=yesterday", "starts_after"),
-        ("/v1/courses?starts_after=2026-01-02&starts_before=2026-01-01", "starts_before"),
+        (
+            "/v1/courses?starts_after=2026-01-02&starts_before=2026-01-01",
+            "starts_before",
+        ),
         ("/v1/courses?q=", "q"),
         ("/v1/courses?q=%20%20", "q"),
         ("/v1/courses?langauge=en", "langauge"),
         ("/v1/courses?language=en&language=th", "language"),
         ("/v1/courses?cursor=not-a-cursor", "cursor"),
-        (&format!("/v1/courses?sort=start&cursor={foreign}"), "cursor"),
+        (
+            &format!("/v1/courses?sort=start&cursor={foreign}"),
+            "cursor",
+        ),
         ("/v1/changes?after=-1", "after"),
         ("/v1/changes?limit=5000", "limit"),
         ("/v1/changes?since=3", "since"),
@@ -416,11 +540,26 @@ async fn admin_endpoints_refuse_requests_without_the_token(db: &TestDb) {
         .with_admin_token(Some("s3cret".into()))
         .with_sources(vec![portal.source.clone()], HttpClient::new().unwrap());
     let app = spawn(state).await;
-    for path in ["/v1/sources/th-admin/sync", "/v1/dedup/link", "/v1/dedup/unlink"] {
+    for path in [
+        "/v1/sources/th-admin/sync",
+        "/v1/dedup/link",
+        "/v1/dedup/unlink",
+    ] {
         let res = app.http.post(app.url(path)).send().await.unwrap();
         assert_eq!(res.status(), 401, "{path}");
-        assert!(res.headers()["www-authenticate"].to_str().unwrap().starts_with("Bearer"));
-        let res = app.http.post(app.url(path)).bearer_auth("wrong").send().await.unwrap();
+        assert!(
+            res.headers()["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .starts_with("Bearer")
+        );
+        let res = app
+            .http
+            .post(app.url(path))
+            .bearer_auth("wrong")
+            .send()
+            .await
+            .unwrap();
         assert_eq!(res.status(), 401, "{path}");
     }
     let res = app
@@ -461,7 +600,10 @@ async fn admin_endpoints_refuse_requests_without_the_token(db: &TestDb) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(outcome, "succeeded");
-    assert_eq!(app.json("/v1/listings/th-admin/NU00420").await["source"], "th-admin");
+    assert_eq!(
+        app.json("/v1/listings/th-admin/NU00420").await["source"],
+        "th-admin"
+    );
 
     // Dedup overrides: body checked, then 501 until wired to the dedup store.
     let res = app
@@ -556,8 +698,12 @@ async fn openapi_document_matches_the_routes(db: &TestDb) {
             assert_eq!(status, 403, "{op}: admin is off without a token");
         }
         // Each documented response status set includes what was answered.
-        let documented_statuses = &doc["paths"][op.split_once(' ').unwrap().1][method.to_lowercase()]["responses"];
-        assert!(documented_statuses.get(status.to_string()).is_some(), "{op} answered {status}, undocumented");
+        let documented_statuses =
+            &doc["paths"][op.split_once(' ').unwrap().1][method.to_lowercase()]["responses"];
+        assert!(
+            documented_statuses.get(status.to_string()).is_some(),
+            "{op} answered {status}, undocumented"
+        );
     }
 }
 
@@ -590,7 +736,10 @@ async fn json_ld_gzip_and_cors(db: &TestDb) {
     let thai = app.json("/v1/listings/demo-thaimooc/NU00420").await;
     let ld: Value = app
         .http
-        .get(app.url(&format!("/v1/courses/{}", thai["course_id"].as_str().unwrap())))
+        .get(app.url(&format!(
+            "/v1/courses/{}",
+            thai["course_id"].as_str().unwrap()
+        )))
         .header("Accept", "application/ld+json")
         .send()
         .await
@@ -638,7 +787,10 @@ async fn json_ld_gzip_and_cors(db: &TestDb) {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.headers()["access-control-allow-origin"], "https://catalogue.example");
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "https://catalogue.example"
+    );
     let res = app
         .http
         .get(app.url("/v1/sources"))

@@ -2,9 +2,9 @@
 //! (no spaces between words) and English, over catalogues synced through the real HTTP
 //! path; the index follows updates; short terms fall back to a scan.
 
-mod common;
 #[path = "common/api.rs"]
 mod api;
+mod common;
 
 use api::{App, ThaiPortal, demo_catalogue, spawn, sync, thai_courses};
 use common::db::TestDb;
@@ -43,8 +43,16 @@ async fn catalogue(db: &TestDb) -> (App, ThaiPortal) {
         .serve(&thai_courses(
             &["NU00420", "NU00436"],
             &[
-                ("DS00001", "วิทยาการข้อมูลเบื้องต้น", "Introduction to Data Science"),
-                ("DS00002", "คลังข้อมูลและการทำเหมืองข้อมูล", "Data Warehousing and Data Mining"),
+                (
+                    "DS00001",
+                    "วิทยาการข้อมูลเบื้องต้น",
+                    "Introduction to Data Science",
+                ),
+                (
+                    "DS00002",
+                    "คลังข้อมูลและการทำเหมืองข้อมูล",
+                    "Data Warehousing and Data Mining",
+                ),
             ],
         ))
         .await;
@@ -64,7 +72,10 @@ async fn thai_chinese_and_english_queries_find_the_right_courses(db: &TestDb) {
     let ids = flat(&chinese);
     assert!(ids.len() >= 2, "{ids:?}");
     // Every hit is a 数据结构 course of the XuetangX-style platform.
-    assert!(ids.iter().all(|i| i.starts_with("demo-xuetangx:")), "{ids:?}");
+    assert!(
+        ids.iter().all(|i| i.starts_with("demo-xuetangx:")),
+        "{ids:?}"
+    );
 
     let english = flat(&found(&app, "data structures").await);
     assert!(
@@ -76,10 +87,7 @@ async fn thai_chinese_and_english_queries_find_the_right_courses(db: &TestDb) {
         !english.contains(&"th-search:DS00001".to_owned()),
         "{english:?}"
     );
-    assert!(
-        !english.iter().any(|i| i.contains("PH125")),
-        "{english:?}"
-    );
+    assert!(!english.iter().any(|i| i.contains("PH125")), "{english:?}");
 
     // Case and word order do not matter; the title match ranks first.
     let upper = flat(&found(&app, "STRUCTURES Data").await);
@@ -136,7 +144,11 @@ async fn the_index_follows_updates_and_withdrawals(db: &TestDb) {
     portal
         .serve(&thai_courses(
             &["NU00420", "NU00436"],
-            &[("DS00001", "การวิเคราะห์ข้อมูลเบื้องต้นด้วยเวก้า", "Introduction to Data Analysis with Weka")],
+            &[(
+                "DS00001",
+                "การวิเคราะห์ข้อมูลเบื้องต้นด้วยเวก้า",
+                "Introduction to Data Analysis with Weka",
+            )],
         ))
         .await;
     sync(&db.store, std::slice::from_ref(&portal.source)).await;

@@ -29,13 +29,17 @@ pub fn authorize(st: &ApiState, headers: &HeaderMap) -> Result<(), ApiError> {
             let (scheme, token) = v.trim().split_once(' ')?;
             scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
         })
-        .ok_or_else(|| ApiError::Unauthorized("an `Authorization: Bearer <token>` header is required".into()))?;
+        .ok_or_else(|| {
+            ApiError::Unauthorized("an `Authorization: Bearer <token>` header is required".into())
+        })?;
     let a = blake3::hash(given.as_bytes());
     let b = blake3::hash(expected.as_bytes());
     if bool::from(a.as_bytes().ct_eq(b.as_bytes())) {
         Ok(())
     } else {
-        Err(ApiError::Unauthorized("the bearer token is not valid".into()))
+        Err(ApiError::Unauthorized(
+            "the bearer token is not valid".into(),
+        ))
     }
 }
 
@@ -91,10 +95,17 @@ pub async fn sync_source(
     let sid = id.clone();
     tokio::spawn(async move {
         match crate::sync::sync_source(&store, &client, &source, None).await {
-            Ok(r) => tracing::info!(source = %sid, run = r.run_id, outcome = ?r.outcome, "Admin sync finished."),
-            Err(e) => tracing::error!(source = %sid, error = %e, "Admin sync could not write its ledger."),
+            Ok(r) => {
+                tracing::info!(source = %sid, run = r.run_id, outcome = ?r.outcome, "Admin sync finished.")
+            }
+            Err(e) => {
+                tracing::error!(source = %sid, error = %e, "Admin sync could not write its ledger.")
+            }
         }
-        syncing.lock().unwrap_or_else(|e| e.into_inner()).remove(&sid);
+        syncing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&sid);
     });
     let runs = format!("/v1/sources/{id}/runs");
     Ok((
@@ -118,8 +129,12 @@ pub struct LinkRequest {
 }
 
 fn link_request(body: &Bytes) -> Result<LinkRequest, ApiError> {
-    let req: LinkRequest = serde_json::from_slice(body)
-        .map_err(|e| ApiError::bad("listings", format!("the body is not {{\"listings\": [ids]}}: {e}")))?;
+    let req: LinkRequest = serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad(
+            "listings",
+            format!("the body is not {{\"listings\": [ids]}}: {e}"),
+        )
+    })?;
     if req.listings.len() < 2 {
         return Err(ApiError::bad("listings", "name at least two listing ids"));
     }

@@ -30,35 +30,104 @@ pub struct LoadResult {
 }
 
 const EN_ADJ: &[&str] = &[
-    "Introduction to", "Applied", "Advanced", "Foundations of", "Practical", "Modern",
-    "Principles of", "Topics in", "Essentials of", "Computational",
+    "Introduction to",
+    "Applied",
+    "Advanced",
+    "Foundations of",
+    "Practical",
+    "Modern",
+    "Principles of",
+    "Topics in",
+    "Essentials of",
+    "Computational",
 ];
 const EN_NOUN: &[&str] = &[
-    "Data Structures", "Machine Learning", "Statistics", "Algorithms", "Economics",
-    "Organic Chemistry", "Cell Biology", "Philosophy", "Accounting", "Marketing",
-    "Linear Algebra", "Calculus", "Psychology", "Public Health", "Climate Science",
-    "Computer Networks", "Operating Systems", "Databases", "Cryptography", "Art History",
+    "Data Structures",
+    "Machine Learning",
+    "Statistics",
+    "Algorithms",
+    "Economics",
+    "Organic Chemistry",
+    "Cell Biology",
+    "Philosophy",
+    "Accounting",
+    "Marketing",
+    "Linear Algebra",
+    "Calculus",
+    "Psychology",
+    "Public Health",
+    "Climate Science",
+    "Computer Networks",
+    "Operating Systems",
+    "Databases",
+    "Cryptography",
+    "Art History",
 ];
 const ZH: &[&str] = &[
-    "数据结构", "机器学习", "经济学原理", "有机化学", "心理学概论", "操作系统", "微积分",
-    "电路原理", "线性代数", "计算机网络", "中国建筑史", "大学物理", "人工智能原理",
-    "程序设计基础", "艺术史", "数据库系统", "概率论与数理统计", "模拟电子技术",
-    "中国哲学经典", "生活英语听说",
+    "数据结构",
+    "机器学习",
+    "经济学原理",
+    "有机化学",
+    "心理学概论",
+    "操作系统",
+    "微积分",
+    "电路原理",
+    "线性代数",
+    "计算机网络",
+    "中国建筑史",
+    "大学物理",
+    "人工智能原理",
+    "程序设计基础",
+    "艺术史",
+    "数据库系统",
+    "概率论与数理统计",
+    "模拟电子技术",
+    "中国哲学经典",
+    "生活英语听说",
 ];
 const TH: &[&str] = &[
-    "การวิเคราะห์ข้อมูล", "การเงินส่วนบุคคล", "ภาษาอังกฤษในบริบทสากล", "วิทยาการข้อมูล",
-    "การบริหารความเสี่ยงดิจิทัล", "สุขภาพจิต", "การตลาดดิจิทัล", "ปัญญาประดิษฐ์",
-    "สถิติพื้นฐาน", "เคมีทั่วไป", "ศาสตร์แห่งการชะลอวัย", "การฟื้นฟูแบตเตอรี่เก่า",
-    "สื่อมวลชนและการรู้เท่าทันสื่อ", "คลังข้อมูล", "การเขียนโปรแกรมภาษาไพทอน",
-    "ความปลอดภัยไซเบอร์", "การจัดการธุรกิจ", "พลังงานทดแทน", "ประวัติศาสตร์ไทย",
+    "การวิเคราะห์ข้อมูล",
+    "การเงินส่วนบุคคล",
+    "ภาษาอังกฤษในบริบทสากล",
+    "วิทยาการข้อมูล",
+    "การบริหารความเสี่ยงดิจิทัล",
+    "สุขภาพจิต",
+    "การตลาดดิจิทัล",
+    "ปัญญาประดิษฐ์",
+    "สถิติพื้นฐาน",
+    "เคมีทั่วไป",
+    "ศาสตร์แห่งการชะลอวัย",
+    "การฟื้นฟูแบตเตอรี่เก่า",
+    "สื่อมวลชนและการรู้เท่าทันสื่อ",
+    "คลังข้อมูล",
+    "การเขียนโปรแกรมภาษาไพทอน",
+    "ความปลอดภัยไซเบอร์",
+    "การจัดการธุรกิจ",
+    "พลังงานทดแทน",
+    "ประวัติศาสตร์ไทย",
     "การออกแบบกราฟิก",
 ];
 const RU: &[&str] = &[
-    "Анализ данных", "Машинное обучение", "Теория вероятностей", "Линейная алгебра",
-    "Органическая химия", "История России", "Экономическая теория", "Философия",
-    "Основы программирования", "Компьютерные сети", "Математический анализ",
-    "Психология", "Биология клетки", "Базы данных", "Криптография", "Маркетинг",
-    "Физика", "Статистика", "Алгоритмы", "Экология",
+    "Анализ данных",
+    "Машинное обучение",
+    "Теория вероятностей",
+    "Линейная алгебра",
+    "Органическая химия",
+    "История России",
+    "Экономическая теория",
+    "Философия",
+    "Основы программирования",
+    "Компьютерные сети",
+    "Математический анализ",
+    "Психология",
+    "Биология клетки",
+    "Базы данных",
+    "Криптография",
+    "Маркетинг",
+    "Физика",
+    "Статистика",
+    "Алгоритмы",
+    "Экология",
 ];
 
 /// The synthetic sources: (id, language, titles, institutions prefix).
@@ -127,7 +196,7 @@ fn draft(rng: &mut StdRng, i: usize, lang: &str, titles: &[String], inst: &str) 
             1 => Access::FreePaidCertificate,
             _ => Access::Paid,
         }),
-        certificate: Some(i % 2 == 0),
+        certificate: Some(i.is_multiple_of(2)),
         enrollment_count: Some(rng.random_range(0..100_000)),
         same_as: Vec::new(),
         runs,
@@ -154,7 +223,14 @@ pub async fn build_catalogue(store: &Store, n: usize) -> Result<(), StoreError> 
             .map(|i| draft(&mut rng, i, lang, &titles, inst))
             .collect();
         store
-            .apply_run(run, id, drafts.into_iter().map(Ok), true, RunStats::default(), &[])
+            .apply_run(
+                run,
+                id,
+                drafts.into_iter().map(Ok),
+                true,
+                RunStats::default(),
+                &[],
+            )
             .await?;
     }
     Ok(())
@@ -276,7 +352,7 @@ pub async fn serve_api(
 pub async fn sample_ids(store: &Store, base: &str, n: usize) -> Result<Vec<String>, String> {
     let client = reqwest::Client::new();
     let mut ids = Vec::new();
-    let mut next = Some(format!("/v1/courses?sort=updated&limit=100"));
+    let mut next = Some("/v1/courses?sort=updated&limit=100".to_owned());
     while let Some(p) = next.take() {
         let v: serde_json::Value = client
             .get(format!("{base}{p}"))
@@ -315,15 +391,23 @@ pub fn filtered_paths() -> Vec<String> {
 
 /// The searches the benchmark rotates over (Thai, Chinese, English, Russian).
 pub fn search_paths() -> Vec<String> {
-    ["ข้อมูล", "数据结构", "machine learning", "анализ данных", "cryptography", "ปัญญาประดิษฐ์", "线性代数"]
-        .iter()
-        .map(|q| {
-            format!(
-                "/v1/courses?q={}&limit=20",
-                url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
-            )
-        })
-        .collect()
+    [
+        "ข้อมูล",
+        "数据结构",
+        "machine learning",
+        "анализ данных",
+        "cryptography",
+        "ปัญญาประดิษฐ์",
+        "线性代数",
+    ]
+    .iter()
+    .map(|q| {
+        format!(
+            "/v1/courses?q={}&limit=20",
+            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        )
+    })
+    .collect()
 }
 
 /// Times building the catalogue.

@@ -37,7 +37,10 @@ pub fn fingerprint<'a>(pairs: impl Iterator<Item = (&'a String, &'a String)>) ->
     pairs.sort();
     let mut h = blake3::Hasher::new();
     for (k, v) in pairs {
-        h.update(k.as_bytes()).update(b"=").update(v.as_bytes()).update(b"\n");
+        h.update(k.as_bytes())
+            .update(b"=")
+            .update(v.as_bytes())
+            .update(b"\n");
     }
     h.finalize().to_hex()[..16].to_owned()
 }

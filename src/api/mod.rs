@@ -162,7 +162,10 @@ impl utoipa::Modify for BearerScheme {
         openapi
             .components
             .get_or_insert_with(Default::default)
-            .add_security_scheme("bearer", SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)));
+            .add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+            );
     }
 }
 
@@ -312,7 +315,11 @@ async fn problem_errors(req: Request, next: Next) -> Response {
 }
 
 async fn no_such_endpoint(uri: axum::http::Uri) -> Response {
-    ApiError::NotFound(format!("no such endpoint {}; see /openapi.json", uri.path())).into_response()
+    ApiError::NotFound(format!(
+        "no such endpoint {}; see /openapi.json",
+        uri.path()
+    ))
+    .into_response()
 }
 
 /// Liveness: the process answers.
@@ -335,11 +342,11 @@ async fn readyz(State(st): State<Arc<ApiState>>) -> Response {
             "backend": st.store.backend_name(),
         }))
         .into_response(),
-        Ok(pending) => ApiError::Unavailable(format!(
-            "migrations not applied yet: {pending:?}"
-        ))
-        .into_response(),
-        Err(e) => ApiError::Unavailable(format!("the database does not answer: {e}")).into_response(),
+        Ok(pending) => ApiError::Unavailable(format!("migrations not applied yet: {pending:?}"))
+            .into_response(),
+        Err(e) => {
+            ApiError::Unavailable(format!("the database does not answer: {e}")).into_response()
+        }
     }
 }
 

@@ -19,7 +19,10 @@ impl Params {
             if !known.contains(&k.as_ref()) {
                 return Err(ApiError::bad(
                     &k,
-                    format!("unknown parameter; this endpoint takes {}", known.join(", ")),
+                    format!(
+                        "unknown parameter; this endpoint takes {}",
+                        known.join(", ")
+                    ),
                 ));
             }
             if map.insert(k.to_string(), v.into_owned()).is_some() {

@@ -44,7 +44,10 @@ pub fn cached_bytes(req: &HeaderMap, content_type: &'static str, body: Vec<u8>) 
     let etag_value = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\""));
     let common = [
         (header::ETAG, etag_value),
-        (header::VARY, HeaderValue::from_static("Accept, Accept-Encoding")),
+        (
+            header::VARY,
+            HeaderValue::from_static("Accept, Accept-Encoding"),
+        ),
         (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
     ];
     if matches_etag(req, &etag) {
@@ -104,7 +107,10 @@ mod tests {
             HeaderValue::from_static("application/ld+json;q=0.9, application/json"),
         );
         assert!(wants_json_ld(&h));
-        h.insert(header::ACCEPT, HeaderValue::from_static("application/ld+json; q=0"));
+        h.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("application/ld+json; q=0"),
+        );
         assert!(!wants_json_ld(&h));
     }
 }

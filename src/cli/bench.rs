@@ -247,7 +247,7 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
     let bare = load("bare axum handler".into(), bare_base, vec!["/bare".into()])
         .await
         .map_err(|e| failed(&e))?
-        .map_err(|e| CliError::Failed(e))?;
+        .map_err(CliError::Failed)?;
     print_load(&bare, None);
     for backend in args.backends.split(',').map(str::trim) {
         let (url, pg) = match backend {
@@ -257,7 +257,9 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
             ),
             "postgres" => {
                 let Some(admin) = args.postgres_url.clone() else {
-                    println!("postgres: skipped (no --postgres-url / COURSEFED_BENCH_POSTGRES_URL)");
+                    println!(
+                        "postgres: skipped (no --postgres-url / COURSEFED_BENCH_POSTGRES_URL)"
+                    );
                     continue;
                 };
                 let (url, name) = bench_pg_database(&admin).await?;
@@ -279,7 +281,7 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
         let (base, stop) = serve_api(&store).await.map_err(|e| failed(&e))?;
         let ids = sample_ids(&store, &base, 2000)
             .await
-            .map_err(|e| CliError::Failed(e))?;
+            .map_err(CliError::Failed)?;
         for (name, paths) in [
             ("course by id", ids),
             ("filtered list (limit 20)", filtered_paths()),
@@ -288,7 +290,7 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
             let r = load(format!("{backend} {name}"), base.clone(), paths)
                 .await
                 .map_err(|e| failed(&e))?
-                .map_err(|e| CliError::Failed(e))?;
+                .map_err(CliError::Failed)?;
             print_load(&r, Some(bare.requests_per_sec));
         }
         let _ = stop.send(());

@@ -135,8 +135,12 @@ fn push_run_conds(sql: &mut Sql, q: &CourseQuery, r: &str) {
                         .bind(q.now)
                         .push(") AND ");
                     match other {
-                        Availability::SelfPaced => sql.push(format!("{r}.pacing = 'self'").as_str()),
-                        _ => sql.push(format!("({r}.pacing IS NULL OR {r}.pacing <> 'self') AND ").as_str()),
+                        Availability::SelfPaced => {
+                            sql.push(format!("{r}.pacing = 'self'").as_str())
+                        }
+                        _ => sql.push(
+                            format!("({r}.pacing IS NULL OR {r}.pacing <> 'self') AND ").as_str(),
+                        ),
                     };
                     match other {
                         Availability::Upcoming => {
@@ -227,7 +231,8 @@ fn push_listing_conds(
         None => {}
     }
     if let Some(c) = q.certificate {
-        sql.push(format!(" AND {l}.certificate = ").as_str()).bind(c);
+        sql.push(format!(" AND {l}.certificate = ").as_str())
+            .bind(c);
     }
     if search_in && q.search.is_some() {
         sql.push(format!(" AND {l}.id IN (SELECT h.listing_id FROM h)").as_str());
@@ -316,12 +321,7 @@ fn updated_sql(q: &CourseQuery, d: Dialect, limit: i64) -> Sql {
 /// index), each course taken at its earliest matching run (no earlier matching run of the
 /// course exists; ties broken by listing and run id), so a page stops after `limit` rows
 /// instead of aggregating every upcoming run.
-fn start_sql(
-    q: &CourseQuery,
-    d: Dialect,
-    after: Option<(DateTime<Utc>, &str)>,
-    limit: i64,
-) -> Sql {
+fn start_sql(q: &CourseQuery, d: Dialect, after: Option<(DateTime<Utc>, &str)>, limit: i64) -> Sql {
     let mut sql = start_statement(q, d);
     // SQLite: walk runs in start order (its planner may otherwise start from a filter's
     // index and sort every upcoming run).
@@ -362,7 +362,8 @@ fn start_sql(
         " AND (r2.start_at < r.start_at OR (r2.start_at = r.start_at AND (r2.listing_id < r.listing_id
             OR (r2.listing_id = r.listing_id AND r2.external_run_id < r.external_run_id)))))",
     );
-    sql.push(" ORDER BY r.start_at, l.course_id LIMIT ").bind(limit);
+    sql.push(" ORDER BY r.start_at, l.course_id LIMIT ")
+        .bind(limit);
     sql
 }
 
@@ -430,14 +431,19 @@ impl Store {
         let mut keys = match q.sort {
             CourseSort::Relevance => {
                 if q.search.is_none() {
-                    return Ok(CoursePage { ids: Vec::new(), next: None });
+                    return Ok(CoursePage {
+                        ids: Vec::new(),
+                        next: None,
+                    });
                 }
                 self.key_rows(&relevance_sql(q, d, want), q.sort).await?
             }
             CourseSort::Updated => self.key_rows(&updated_sql(q, d, want), q.sort).await?,
             CourseSort::Start => {
                 let (phase_a, after_id) = match &q.after {
-                    Some(CourseKey::Start { start: Some(s), id }) => (Some(Some((*s, id.as_str()))), None),
+                    Some(CourseKey::Start { start: Some(s), id }) => {
+                        (Some(Some((*s, id.as_str()))), None)
+                    }
                     Some(CourseKey::Start { start: None, id }) => (None, Some(id.as_str())),
                     _ => (Some(None), None),
                 };

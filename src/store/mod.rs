@@ -15,9 +15,7 @@ mod read;
 pub mod search;
 mod write;
 
-pub use api_courses::{
-    CourseKey, CourseLookup, CoursePage, CourseQuery, CourseSort, StatusFilter,
-};
+pub use api_courses::{CourseKey, CourseLookup, CoursePage, CourseQuery, CourseSort, StatusFilter};
 pub use api_read::{ChangeRow, SourceRow};
 pub use archive::{NewRawPage, RawPage};
 pub use error::StoreError;

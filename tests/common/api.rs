@@ -163,9 +163,7 @@ impl ThaiPortal {
         ] {
             Mock::given(method("GET"))
                 .and(path(format!("/api/{what}")))
-                .respond_with(
-                    ResponseTemplate::new(200).set_body_raw(body, "application/json"),
-                )
+                .respond_with(ResponseTemplate::new(200).set_body_raw(body, "application/json"))
                 .mount(&self.server)
                 .await;
         }
