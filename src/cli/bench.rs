@@ -168,7 +168,8 @@ pub struct ApiBenchArgs {
     /// A PostgreSQL server URL; the benchmark creates and drops its own database there.
     #[arg(long, env = "COURSEFED_BENCH_POSTGRES_URL")]
     pub postgres_url: Option<String>,
-    /// Keep the SQLite catalogue in this directory (default: a temporary directory).
+    /// Keep the SQLite catalogue in this directory (default: a temporary directory), and
+    /// keep the PostgreSQL database (its URL is printed).
     #[arg(long)]
     pub dir: Option<std::path::PathBuf>,
 }
@@ -293,10 +294,26 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
                 .map_err(CliError::Failed)?;
             print_load(&r, Some(bare.requests_per_sec));
         }
+        // Latency without queueing behind the read pool: 4 connections.
+        let quiet = LoadSettings {
+            connections: 4,
+            ..settings.clone()
+        };
+        let (s2, d2, b2) = (quiet, dir.clone(), base.clone());
+        let name = format!("{backend} search, 4 conns");
+        let r = tokio::task::spawn_blocking(move || run_wrk(&name, &b2, &search_paths(), &s2, &d2))
+            .await
+            .map_err(|e| failed(&e))?
+            .map_err(CliError::Failed)?;
+        print_load(&r, Some(bare.requests_per_sec));
         let _ = stop.send(());
         store.close().await;
         if let Some((admin, name)) = pg {
-            drop_pg_database(&admin, &name).await;
+            if args.dir.is_some() {
+                println!("kept the PostgreSQL catalogue: {url}");
+            } else {
+                drop_pg_database(&admin, &name).await;
+            }
         }
     }
     if let Some(rss) = peak_rss_bytes() {

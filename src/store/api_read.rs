@@ -104,6 +104,15 @@ impl Store {
         Ok(rows)
     }
 
+    /// Refreshes the query planner's statistics (`ANALYZE`). PostgreSQL's autovacuum does
+    /// this on its own after large writes; the benchmark calls it after its bulk load.
+    pub async fn analyze(&self) -> Result<(), StoreError> {
+        dispatch!(write self, DB, pool => {
+            sqlx::query("ANALYZE").execute(pool).await?;
+        });
+        Ok(())
+    }
+
     /// The versions of the migrations embedded in this binary that the database has not
     /// applied (successfully). Also proves the database answers.
     pub async fn pending_migrations(&self) -> Result<Vec<i64>, StoreError> {
