@@ -87,6 +87,10 @@ struct DaemonFile {
 #[serde(deny_unknown_fields)]
 struct ApiFile {
     listen: Option<String>,
+    cors_origins: Option<Vec<String>>,
+    admin_token: Option<String>,
+    request_timeout_seconds: Option<u64>,
+    max_body_bytes: Option<usize>,
 }
 
 /// Values given on the command line or in the environment; `None` means "not given".
@@ -191,6 +195,63 @@ impl DaemonFile {
 #[derive(Debug, Clone)]
 pub struct ApiConfig {
     pub listen: SocketAddr,
+    /// Origins allowed by CORS (`["*"]` for any); empty: no CORS headers.
+    pub cors_origins: Vec<String>,
+    /// The admin bearer token (`[api] admin_token`, env `COURSEFED_ADMIN_TOKEN`, which
+    /// wins); admin endpoints are off without one.
+    pub admin_token: Option<String>,
+    /// A request taking longer is answered 503.
+    pub request_timeout: Duration,
+    /// A larger request body is refused (413).
+    pub max_body_bytes: usize,
+}
+
+/// The default `[api] request_timeout_seconds`.
+pub const DEFAULT_API_TIMEOUT_SECONDS: u64 = 10;
+/// The default `[api] max_body_bytes`.
+pub const DEFAULT_API_MAX_BODY_BYTES: usize = 64 * 1024;
+
+impl ApiFile {
+    fn resolve(self, file: &Path, listen: SocketAddr) -> Result<ApiConfig, ConfigError> {
+        let cors_origins = self.cors_origins.unwrap_or_default();
+        for o in &cors_origins {
+            let ok = o == "*"
+                || Url::parse(o).is_ok_and(|u| {
+                    matches!(u.scheme(), "http" | "https")
+                        && u.host().is_some()
+                        && u.path() == "/"
+                        && !o.ends_with('/')
+                });
+            if !ok {
+                return Err(ConfigError::value(
+                    file,
+                    "api.cors_origins",
+                    format!("{o:?} is not an origin like https://example.org (or \"*\")"),
+                ));
+            }
+        }
+        let timeout = self
+            .request_timeout_seconds
+            .unwrap_or(DEFAULT_API_TIMEOUT_SECONDS);
+        if timeout == 0 {
+            return Err(ConfigError::value(
+                file,
+                "api.request_timeout_seconds",
+                "must be at least 1",
+            ));
+        }
+        let admin_token = std::env::var("COURSEFED_ADMIN_TOKEN")
+            .ok()
+            .or(self.admin_token)
+            .filter(|t| !t.trim().is_empty());
+        Ok(ApiConfig {
+            listen,
+            cors_origins,
+            admin_token,
+            request_timeout: Duration::from_secs(timeout),
+            max_body_bytes: self.max_body_bytes.unwrap_or(DEFAULT_API_MAX_BODY_BYTES),
+        })
+    }
 }
 
 impl AppConfig {
@@ -209,8 +270,9 @@ impl AppConfig {
                 }
             }
         };
-        let parsed = parsed.unwrap_or_default();
-        let listen_raw = parsed.api.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
+        let mut parsed = parsed.unwrap_or_default();
+        let api_file = std::mem::take(&mut parsed.api);
+        let listen_raw = api_file.listen.as_deref().unwrap_or(DEFAULT_LISTEN);
         let listen = listen_raw.parse().map_err(|e| {
             ConfigError::value(
                 &file,
@@ -239,7 +301,7 @@ impl AppConfig {
                 .connectors_dir
                 .or(parsed.connectors_dir)
                 .unwrap_or_else(|| PathBuf::from(DEFAULT_CONNECTORS_DIR)),
-            api: ApiConfig { listen },
+            api: api_file.resolve(&file, listen)?,
             daemon,
         })
     }

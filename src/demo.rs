@@ -21,6 +21,13 @@ pub struct DemoArgs {
     /// The fixtures directory (default: ./fixtures, else the one in the source tree).
     #[arg(long)]
     pub fixtures: Option<PathBuf>,
+    /// After syncing, serve the read API over the demo catalogue until Ctrl-C (without it
+    /// the demo ends after the sync).
+    #[arg(long)]
+    pub serve: bool,
+    /// Where `--serve` listens (default: `[api] listen`, 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR", requires = "serve")]
+    pub listen: Option<SocketAddr>,
 }
 
 /// Where the recorded catalogues are.
@@ -254,9 +261,18 @@ pub async fn run(config: &AppConfig, args: DemoArgs) -> Result<u8, CliError> {
     );
     let reports = crate::cli::sync_all(&store, &sources).await?;
     crate::cli::print_reports(&reports, false);
+    if args.serve {
+        // The recorded platforms keep running, so the admin sync endpoint works too.
+        let state = crate::api::ApiState::from_config(store.clone(), config, sources);
+        let addr = args.listen.unwrap_or(config.api.listen);
+        let served = crate::cli::serve_until_signal(&store, state, addr).await;
+        store.close().await;
+        served?;
+        return Ok(crate::cli::exit_code(&reports));
+    }
     store.close().await;
     println!(
-        "\nNext: `coursefed courses list`, `coursefed courses show demo-edx:<Org+Number>`, `coursefed export`."
+        "\nNext: `coursefed courses list`, `coursefed courses show demo-edx:<Org+Number>`, `coursefed export`, or `coursefed demo --serve` to browse it over the read API."
     );
     Ok(crate::cli::exit_code(&reports))
 }

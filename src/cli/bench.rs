@@ -14,6 +14,9 @@ pub enum BenchCommand {
     /// Sync N synthetic edX-style items from a loopback platform into a fresh SQLite
     /// database; compare with a bare batched upsert of the same rows.
     Ingest(IngestArgs),
+    /// Serve the read API over a synthetic N-course catalogue on loopback and drive it with
+    /// wrk: by id, a filtered list and a search, per backend, beside a bare axum handler.
+    Api(ApiBenchArgs),
     /// Cluster the dedup benchmark's records.csv (see shared/bench) with the matching code
     /// the sync uses; write record_id,cluster_id.
     Dedup(DedupArgs),
@@ -80,6 +83,7 @@ pub async fn run(cmd: BenchCommand) -> Result<u8, CliError> {
     let args = match cmd {
         BenchCommand::Ingest(args) => args,
         BenchCommand::Dedup(args) => return run_dedup(args),
+        BenchCommand::Api(args) => return run_api(args).await,
     };
     let failed = |e: &dyn std::fmt::Display| CliError::Failed(e.to_string());
     let tmp = tempfile::tempdir().map_err(|e| failed(&e))?;
@@ -140,6 +144,180 @@ pub async fn run(cmd: BenchCommand) -> Result<u8, CliError> {
     }
     if let Some(rss) = peak_rss_bytes() {
         println!("peak RSS overall: {:.0} MiB", rss as f64 / 1048576.0);
+    }
+    Ok(EXIT_OK)
+}
+
+#[derive(Debug, Args)]
+pub struct ApiBenchArgs {
+    /// Courses in the synthetic catalogue.
+    #[arg(long, default_value_t = 100_000)]
+    pub n: usize,
+    /// Seconds of load per endpoint.
+    #[arg(long, default_value_t = 10)]
+    pub duration: u64,
+    /// Concurrent connections wrk keeps open.
+    #[arg(long, default_value_t = 32)]
+    pub connections: u32,
+    /// wrk threads.
+    #[arg(long, default_value_t = 2)]
+    pub threads: u32,
+    /// Backends to measure: sqlite, postgres or both (comma-separated).
+    #[arg(long, default_value = "sqlite,postgres")]
+    pub backends: String,
+    /// A PostgreSQL server URL; the benchmark creates and drops its own database there.
+    #[arg(long, env = "COURSEFED_BENCH_POSTGRES_URL")]
+    pub postgres_url: Option<String>,
+    /// Keep the SQLite catalogue in this directory (default: a temporary directory), and
+    /// keep the PostgreSQL database (its URL is printed).
+    #[arg(long)]
+    pub dir: Option<std::path::PathBuf>,
+}
+
+fn print_load(r: &crate::api::bench::LoadResult, bare: Option<f64>) {
+    let ratio = bare.map_or(String::new(), |b| {
+        format!("  ({:.2}x bare)", r.requests_per_sec / b)
+    });
+    let errors = if r.non_2xx > 0 {
+        format!("  non-2xx: {}", r.non_2xx)
+    } else {
+        String::new()
+    };
+    println!(
+        "{:<28} {:>10.0} req/s   p50 {:>8.2} ms   p99 {:>8.2} ms{ratio}{errors}",
+        r.name, r.requests_per_sec, r.p50_ms, r.p99_ms
+    );
+}
+
+/// A fresh PostgreSQL database on `admin`: (url, name).
+async fn bench_pg_database(admin: &str) -> Result<(String, String), CliError> {
+    use sqlx::Connection;
+    let failed = |e: &dyn std::fmt::Display| CliError::Failed(format!("PostgreSQL: {e}"));
+    let name = format!(
+        "coursefed_bench_api_{}",
+        ulid::Ulid::new().to_string().to_lowercase()
+    );
+    let mut conn = sqlx::PgConnection::connect(admin)
+        .await
+        .map_err(|e| failed(&e))?;
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut conn)
+        .await
+        .map_err(|e| failed(&e))?;
+    let mut url = url::Url::parse(admin).map_err(|e| failed(&e))?;
+    url.set_path(&name);
+    Ok((url.to_string(), name))
+}
+
+async fn drop_pg_database(admin: &str, name: &str) {
+    use sqlx::Connection;
+    if let Ok(mut conn) = sqlx::PgConnection::connect(admin).await {
+        let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"
+        )))
+        .execute(&mut conn)
+        .await;
+    }
+}
+
+async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
+    use crate::api::bench::{
+        LoadSettings, filtered_paths, run_wrk, sample_ids, search_paths, serve_api, serve_bare,
+        timed_build,
+    };
+    let failed = |e: &dyn std::fmt::Display| CliError::Failed(e.to_string());
+    let settings = LoadSettings {
+        duration: std::time::Duration::from_secs(args.duration),
+        connections: args.connections,
+        threads: args.threads,
+    };
+    let tmp = tempfile::tempdir().map_err(|e| failed(&e))?;
+    let dir = args.dir.clone().unwrap_or_else(|| tmp.path().to_owned());
+    let _ = std::fs::remove_file(dir.join("bench-api.db"));
+    let load = |name: String, base: String, paths: Vec<String>| {
+        let settings = settings.clone();
+        let dir = dir.clone();
+        // wrk blocks: keep it off the runtime's workers, which serve the API.
+        tokio::task::spawn_blocking(move || run_wrk(&name, &base, &paths, &settings, &dir))
+    };
+    println!(
+        "coursefed bench api: n = {}, wrk -t{} -c{} -d{}s per endpoint",
+        args.n, args.threads, args.connections, args.duration
+    );
+    let bare_base = serve_bare().await.map_err(|e| failed(&e))?;
+    let bare = load("bare axum handler".into(), bare_base, vec!["/bare".into()])
+        .await
+        .map_err(|e| failed(&e))?
+        .map_err(CliError::Failed)?;
+    print_load(&bare, None);
+    for backend in args.backends.split(',').map(str::trim) {
+        let (url, pg) = match backend {
+            "sqlite" => (
+                format!("sqlite://{}", dir.join("bench-api.db").display()),
+                None,
+            ),
+            "postgres" => {
+                let Some(admin) = args.postgres_url.clone() else {
+                    println!(
+                        "postgres: skipped (no --postgres-url / COURSEFED_BENCH_POSTGRES_URL)"
+                    );
+                    continue;
+                };
+                let (url, name) = bench_pg_database(&admin).await?;
+                (url, Some((admin, name)))
+            }
+            other => {
+                return Err(CliError::Usage(format!(
+                    "--backends: {other:?} is not sqlite or postgres"
+                )));
+            }
+        };
+        let store = Store::connect(&url).await?;
+        let built = timed_build(&store, args.n).await?;
+        println!(
+            "\n{backend}: catalogue of {} courses built through the store in {:.1} s",
+            args.n,
+            built.as_secs_f64()
+        );
+        let (base, stop) = serve_api(&store).await.map_err(|e| failed(&e))?;
+        let ids = sample_ids(&store, &base, 2000)
+            .await
+            .map_err(CliError::Failed)?;
+        for (name, paths) in [
+            ("course by id", ids),
+            ("filtered list (limit 20)", filtered_paths()),
+            ("search (limit 20)", search_paths()),
+        ] {
+            let r = load(format!("{backend} {name}"), base.clone(), paths)
+                .await
+                .map_err(|e| failed(&e))?
+                .map_err(CliError::Failed)?;
+            print_load(&r, Some(bare.requests_per_sec));
+        }
+        // Latency without queueing behind the read pool: 4 connections.
+        let quiet = LoadSettings {
+            connections: 4,
+            ..settings.clone()
+        };
+        let (s2, d2, b2) = (quiet, dir.clone(), base.clone());
+        let name = format!("{backend} search, 4 conns");
+        let r = tokio::task::spawn_blocking(move || run_wrk(&name, &b2, &search_paths(), &s2, &d2))
+            .await
+            .map_err(|e| failed(&e))?
+            .map_err(CliError::Failed)?;
+        print_load(&r, Some(bare.requests_per_sec));
+        let _ = stop.send(());
+        store.close().await;
+        if let Some((admin, name)) = pg {
+            if args.dir.is_some() {
+                println!("kept the PostgreSQL catalogue: {url}");
+            } else {
+                drop_pg_database(&admin, &name).await;
+            }
+        }
+    }
+    if let Some(rss) = peak_rss_bytes() {
+        println!("\npeak RSS: {:.0} MiB", rss as f64 / 1048576.0);
     }
     Ok(EXIT_OK)
 }

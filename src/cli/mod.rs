@@ -10,9 +10,11 @@ mod export;
 mod replay;
 mod run;
 mod runs;
+mod serve;
 mod sources;
 mod sync;
 
+pub(crate) use serve::serve_until_signal;
 pub(crate) use sync::{exit_code, print_reports, sync_all};
 
 use std::path::PathBuf;
@@ -85,6 +87,8 @@ pub enum Command {
     Connectors(connectors::ConnectorsCommand),
     /// Serve the bundled recorded catalogues on loopback and sync them (no network needed).
     Demo(crate::demo::DemoArgs),
+    /// Serve the read API (courses, search, change feed, sources) until Ctrl-C.
+    Serve(serve::ServeArgs),
     /// Benchmarks that print numbers.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
@@ -147,6 +151,7 @@ impl Cli {
             Command::Dedup(cmd) => dedup::run(&config, cmd).await,
             Command::Connectors(cmd) => connectors::run(&config, cmd),
             Command::Demo(args) => crate::demo::run(&config, args).await,
+            Command::Serve(args) => serve::run(&config, args).await,
             Command::Bench(cmd) => bench::run(cmd).await,
         }
     }

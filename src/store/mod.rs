@@ -4,6 +4,9 @@
 //! [`dispatch!`] expands one body per backend so no query is written twice. Migrations
 //! are per backend under `migrations/`.
 
+mod api_courses;
+mod api_read;
+pub(crate) mod api_sql;
 mod archive;
 mod backend;
 mod dedup;
@@ -12,8 +15,11 @@ mod health;
 mod lease;
 mod ledger;
 mod read;
+pub mod search;
 mod write;
 
+pub use api_courses::{CourseKey, CoursePage, CourseQuery, CourseSort, StatusFilter};
+pub use api_read::{ChangeRow, SourceRow};
 pub use archive::{NewRawPage, RawPage};
 pub use dedup::{CourseLinkRow, OverrideRow};
 pub use error::StoreError;
@@ -21,6 +27,7 @@ pub use health::{Freshness, RunBrief, SourceHealth, freshness, next_tick};
 pub use lease::{Lease, LeaseInfo, default_holder};
 pub use ledger::{RunStats, SyncRunRow};
 pub use read::{ListingFilter, StoredListing};
+pub use search::{SearchQuery, SearchQueryError};
 pub use write::{ApplyReport, ApplyStats};
 
 use backend::{PgBackend, SqliteBackend};

@@ -33,7 +33,8 @@ pub struct ListingFilter {
     pub course_id: Option<String>,
 }
 
-const LISTING_COLUMNS: &str = "id, source_id, external_id, course_id, status, url, title, titles,
+pub(super) const LISTING_COLUMNS: &str =
+    "id, source_id, external_id, course_id, status, url, title, titles,
     short_description, description_html, description_text, institutions, instructors,
     languages, subjects, level, image_url, video_url, effort_text, hours_per_week_min,
     hours_per_week_max, total_hours, duration_weeks, access, certificate, enrollment_count,
@@ -47,7 +48,7 @@ fn corrupt(id: &str, message: String) -> StoreError {
     }
 }
 
-fn listing_from_row<R: Row>(r: &R) -> Result<StoredListing, StoreError>
+pub(super) fn listing_from_row<R: Row>(r: &R) -> Result<StoredListing, StoreError>
 where
     for<'a> &'a str: sqlx::ColumnIndex<R>,
     for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
@@ -209,7 +210,10 @@ impl Store {
         Ok(rows)
     }
 
-    async fn attach_runs(&self, listings: &mut [StoredListing]) -> Result<(), StoreError> {
+    pub(super) async fn attach_runs(
+        &self,
+        listings: &mut [StoredListing],
+    ) -> Result<(), StoreError> {
         if listings.is_empty() {
             return Ok(());
         }

@@ -1,0 +1,441 @@
+//! `coursefed bench api`: builds a synthetic multilingual catalogue (English, Chinese,
+//! Thai and Russian sources) through the real store write path, serves the read API over
+//! it on loopback and drives it with wrk: requests/s and p50/p99 latency for a course by
+//! id, a filtered list and a search, per backend, beside a bare axum handler (the ceiling
+//! of this machine). wrk must be on PATH (`apt-get install wrk`).
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use chrono::{TimeDelta, Utc};
+use rand::Rng;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use super::{ApiState, router};
+use crate::config::SourceConfig;
+use crate::domain::{Access, ListingDraft, Pacing, RawDates, RunDraft, SourceId};
+use crate::store::{RunStats, Store, StoreError};
+
+/// One load-test result.
+#[derive(Debug, Clone)]
+pub struct LoadResult {
+    pub name: String,
+    pub requests_per_sec: f64,
+    pub p50_ms: f64,
+    pub p99_ms: f64,
+    pub non_2xx: u64,
+}
+
+const EN_ADJ: &[&str] = &[
+    "Introduction to",
+    "Applied",
+    "Advanced",
+    "Foundations of",
+    "Practical",
+    "Modern",
+    "Principles of",
+    "Topics in",
+    "Essentials of",
+    "Computational",
+];
+const EN_NOUN: &[&str] = &[
+    "Data Structures",
+    "Machine Learning",
+    "Statistics",
+    "Algorithms",
+    "Economics",
+    "Organic Chemistry",
+    "Cell Biology",
+    "Philosophy",
+    "Accounting",
+    "Marketing",
+    "Linear Algebra",
+    "Calculus",
+    "Psychology",
+    "Public Health",
+    "Climate Science",
+    "Computer Networks",
+    "Operating Systems",
+    "Databases",
+    "Cryptography",
+    "Art History",
+];
+const ZH: &[&str] = &[
+    "数据结构",
+    "机器学习",
+    "经济学原理",
+    "有机化学",
+    "心理学概论",
+    "操作系统",
+    "微积分",
+    "电路原理",
+    "线性代数",
+    "计算机网络",
+    "中国建筑史",
+    "大学物理",
+    "人工智能原理",
+    "程序设计基础",
+    "艺术史",
+    "数据库系统",
+    "概率论与数理统计",
+    "模拟电子技术",
+    "中国哲学经典",
+    "生活英语听说",
+];
+const TH: &[&str] = &[
+    "การวิเคราะห์ข้อมูล",
+    "การเงินส่วนบุคคล",
+    "ภาษาอังกฤษในบริบทสากล",
+    "วิทยาการข้อมูล",
+    "การบริหารความเสี่ยงดิจิทัล",
+    "สุขภาพจิต",
+    "การตลาดดิจิทัล",
+    "ปัญญาประดิษฐ์",
+    "สถิติพื้นฐาน",
+    "เคมีทั่วไป",
+    "ศาสตร์แห่งการชะลอวัย",
+    "การฟื้นฟูแบตเตอรี่เก่า",
+    "สื่อมวลชนและการรู้เท่าทันสื่อ",
+    "คลังข้อมูล",
+    "การเขียนโปรแกรมภาษาไพทอน",
+    "ความปลอดภัยไซเบอร์",
+    "การจัดการธุรกิจ",
+    "พลังงานทดแทน",
+    "ประวัติศาสตร์ไทย",
+    "การออกแบบกราฟิก",
+];
+const RU: &[&str] = &[
+    "Анализ данных",
+    "Машинное обучение",
+    "Теория вероятностей",
+    "Линейная алгебра",
+    "Органическая химия",
+    "История России",
+    "Экономическая теория",
+    "Философия",
+    "Основы программирования",
+    "Компьютерные сети",
+    "Математический анализ",
+    "Психология",
+    "Биология клетки",
+    "Базы данных",
+    "Криптография",
+    "Маркетинг",
+    "Физика",
+    "Статистика",
+    "Алгоритмы",
+    "Экология",
+];
+
+/// The synthetic sources: (id, language, titles, institutions prefix).
+fn sources() -> [(&'static str, &'static str, Vec<String>, &'static str); 4] {
+    let en: Vec<String> = EN_ADJ
+        .iter()
+        .flat_map(|a| EN_NOUN.iter().map(move |n| format!("{a} {n}")))
+        .collect();
+    let list = |l: &[&str]| l.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    [
+        ("bench-en", "en", en, "University"),
+        ("bench-zh", "zh-Hans", list(ZH), "大学"),
+        ("bench-th", "th", list(TH), "มหาวิทยาลัย"),
+        ("bench-ru", "ru", list(RU), "Университет"),
+    ]
+}
+
+/// The synthetic listing `i` of a source.
+fn draft(rng: &mut StdRng, i: usize, lang: &str, titles: &[String], inst: &str) -> ListingDraft {
+    let topic = &titles[rng.random_range(0..titles.len())];
+    let now = Utc::now();
+    let runs = (0..rng.random_range(1..=2usize))
+        .map(|r| {
+            let start = now + TimeDelta::days(rng.random_range(-700..300));
+            let end = start + TimeDelta::weeks(rng.random_range(6..14));
+            RunDraft {
+                external_run_id: format!("run-{i}-{r}"),
+                start: Some(start),
+                end: Some(end),
+                enrollment_start: Some(start - TimeDelta::days(30)),
+                enrollment_end: None,
+                raw_dates: RawDates::default(),
+                pacing: Some(if rng.random_bool(0.3) {
+                    Pacing::SelfPaced
+                } else {
+                    Pacing::Instructor
+                }),
+                hidden: false,
+                invitation_only: false,
+                status_raw: None,
+            }
+        })
+        .collect();
+    let title = format!("{topic} {}", i % 97 + 1);
+    ListingDraft {
+        external_id: format!("C{i:07}"),
+        url: Some(format!("https://{lang}.example.org/courses/C{i:07}")),
+        titles: [(lang.to_owned(), title.clone())].into_iter().collect(),
+        title,
+        short_description: Some(format!(
+            "{topic}: a synthetic course number {i} with a description of typical length, covering the core ideas, worked examples and a final project."
+        )),
+        description_html: None,
+        description_text: None,
+        institutions: vec![format!("{inst} {}", i % 150)],
+        instructors: vec![format!("Instructor {}", i % 2000)],
+        languages: vec![lang.to_owned()],
+        subjects: vec![format!("subject-{}", i % 40)],
+        level: None,
+        image_url: None,
+        video_url: None,
+        effort: None,
+        duration_weeks: Some(f64::from(rng.random_range(4..12u8))),
+        access: Some(match i % 3 {
+            0 => Access::Free,
+            1 => Access::FreePaidCertificate,
+            _ => Access::Paid,
+        }),
+        certificate: Some(i.is_multiple_of(2)),
+        enrollment_count: Some(rng.random_range(0..100_000)),
+        same_as: Vec::new(),
+        runs,
+    }
+}
+
+/// Writes `n` synthetic listings (split over four sources) through `apply_run`.
+pub async fn build_catalogue(store: &Store, n: usize) -> Result<(), StoreError> {
+    let mut rng = StdRng::seed_from_u64(7);
+    let per = n.div_ceil(4);
+    for (id, lang, titles, inst) in sources() {
+        let toml = format!(
+            "style = \"openedx\"\nname = \"{id}\"\nbase_url = \"https://{lang}.example.org\"\n"
+        );
+        let source = SourceConfig::from_toml(
+            SourceId::parse(id).map_err(|e| StoreError::Spool(e.to_string()))?,
+            Path::new(&format!("{id}.toml")),
+            &toml,
+        )
+        .map_err(|e| StoreError::Spool(e.to_string()))?;
+        store.upsert_source(&source).await?;
+        let run = store.begin_run(id).await?;
+        let drafts: Vec<ListingDraft> = (0..per)
+            .map(|i| draft(&mut rng, i, lang, &titles, inst))
+            .collect();
+        store
+            .apply_run(
+                run,
+                id,
+                drafts.into_iter().map(Ok),
+                true,
+                RunStats::default(),
+                &[],
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+fn lua_script(paths: &[String]) -> String {
+    let mut s = String::from("local paths = {\n");
+    for p in paths {
+        let _ = writeln!(s, "  {:?},", p);
+    }
+    s.push_str(
+        "}\nlocal i = 0\nrequest = function()\n  i = i + 1\n  return wrk.format(\"GET\", paths[(i % #paths) + 1])\nend\n",
+    );
+    s
+}
+
+fn parse_ms(v: &str) -> Option<f64> {
+    let v = v.trim();
+    let (num, mult) = if let Some(x) = v.strip_suffix("us") {
+        (x, 0.001)
+    } else if let Some(x) = v.strip_suffix("ms") {
+        (x, 1.0)
+    } else if let Some(x) = v.strip_suffix('s') {
+        (x, 1000.0)
+    } else {
+        (v, 1.0)
+    };
+    num.trim().parse::<f64>().ok().map(|n| n * mult)
+}
+
+/// Parses wrk's `--latency` output.
+fn parse_wrk(name: &str, out: &str) -> Option<LoadResult> {
+    let mut p50 = None;
+    let mut p99 = None;
+    let mut rps = None;
+    let mut non_2xx = 0;
+    for line in out.lines() {
+        let t = line.trim();
+        if let Some(v) = t.strip_prefix("50%") {
+            p50 = parse_ms(v);
+        } else if let Some(v) = t.strip_prefix("99%") {
+            p99 = parse_ms(v);
+        } else if let Some(v) = t.strip_prefix("Requests/sec:") {
+            rps = v.trim().parse().ok();
+        } else if let Some(v) = t.strip_prefix("Non-2xx or 3xx responses:") {
+            non_2xx = v.trim().parse().unwrap_or(0);
+        }
+    }
+    Some(LoadResult {
+        name: name.to_owned(),
+        requests_per_sec: rps?,
+        p50_ms: p50?,
+        p99_ms: p99?,
+        non_2xx,
+    })
+}
+
+/// Load settings.
+#[derive(Debug, Clone)]
+pub struct LoadSettings {
+    pub duration: Duration,
+    pub connections: u32,
+    pub threads: u32,
+}
+
+/// Drives `base` with wrk over `paths` (round robin).
+pub fn run_wrk(
+    name: &str,
+    base: &str,
+    paths: &[String],
+    settings: &LoadSettings,
+    dir: &Path,
+) -> Result<LoadResult, String> {
+    let script = dir.join(format!("{}.lua", name.replace([' ', '/'], "_")));
+    std::fs::write(&script, lua_script(paths)).map_err(|e| e.to_string())?;
+    let out = Command::new("wrk")
+        .arg(format!("-t{}", settings.threads))
+        .arg(format!("-c{}", settings.connections))
+        .arg(format!("-d{}s", settings.duration.as_secs().max(1)))
+        .arg("--latency")
+        .arg("-s")
+        .arg(&script)
+        .arg(base)
+        .output()
+        .map_err(|e| format!("cannot run wrk (apt-get install wrk): {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    parse_wrk(name, &text).ok_or_else(|| format!("cannot read wrk's output: {text}"))
+}
+
+/// Serves the bare ceiling handler on loopback; returns its base URL.
+pub async fn serve_bare() -> std::io::Result<String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let app = axum::Router::new().route(
+        "/bare",
+        axum::routing::get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+    );
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    Ok(base)
+}
+
+/// Serves the API over `store` on loopback; returns its base URL and a stopper.
+pub async fn serve_api(
+    store: &Store,
+) -> std::io::Result<(String, tokio::sync::oneshot::Sender<()>)> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let app = router(ApiState::new(store.clone()));
+    tokio::spawn(super::serve(listener, app, async {
+        let _ = rx.await;
+    }));
+    Ok((base, tx))
+}
+
+/// Course ids to fetch by id (a spread over the catalogue).
+pub async fn sample_ids(store: &Store, base: &str, n: usize) -> Result<Vec<String>, String> {
+    let client = reqwest::Client::new();
+    let mut ids = Vec::new();
+    let mut next = Some("/v1/courses?sort=updated&limit=100".to_owned());
+    while let Some(p) = next.take() {
+        let v: serde_json::Value = client
+            .get(format!("{base}{p}"))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .json()
+            .await
+            .map_err(|e| e.to_string())?;
+        for c in v["courses"].as_array().into_iter().flatten() {
+            if let Some(id) = c["id"].as_str() {
+                ids.push(format!("/v1/courses/{id}"));
+            }
+        }
+        if ids.len() < n {
+            next = v["next"].as_str().map(str::to_owned);
+        }
+    }
+    let _ = store;
+    Ok(ids)
+}
+
+/// The filtered lists the benchmark rotates over.
+pub fn filtered_paths() -> Vec<String> {
+    [
+        "/v1/courses?language=en&free=true&limit=20",
+        "/v1/courses?language=th&availability=upcoming&limit=20",
+        "/v1/courses?source=bench-zh&certificate=true&limit=20",
+        "/v1/courses?language=ru&sort=updated&limit=20",
+        "/v1/courses?availability=current&free=false&limit=20",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect()
+}
+
+/// The searches the benchmark rotates over (Thai, Chinese, English, Russian).
+pub fn search_paths() -> Vec<String> {
+    [
+        "ข้อมูล",
+        "数据结构",
+        "machine learning",
+        "анализ данных",
+        "cryptography",
+        "ปัญญาประดิษฐ์",
+        "线性代数",
+    ]
+    .iter()
+    .map(|q| {
+        format!(
+            "/v1/courses?q={}&limit=20",
+            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+        )
+    })
+    .collect()
+}
+
+/// Times building the catalogue.
+pub async fn timed_build(store: &Store, n: usize) -> Result<Duration, StoreError> {
+    let started = Instant::now();
+    build_catalogue(store, n).await?;
+    // What autovacuum (PostgreSQL) or `PRAGMA optimize` (SQLite) would do after a bulk load.
+    store.analyze().await?;
+    Ok(started.elapsed())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrk_output_is_read() {
+        let out = "Running 10s test @ http://127.0.0.1:1\n  Latency Distribution\n     50%  540.00us\n     75%    1.10ms\n     90%    2.00ms\n     99%   12.50ms\n  123 requests in 10.00s\nRequests/sec:  12345.67\nTransfer/sec: 1MB\n";
+        let r = parse_wrk("x", out).unwrap();
+        assert_eq!(r.requests_per_sec, 12345.67);
+        assert!((r.p50_ms - 0.54).abs() < 1e-9);
+        assert_eq!(r.p99_ms, 12.5);
+    }
+
+    #[test]
+    fn lua_script_rotates_over_paths() {
+        let s = lua_script(&["/a".into(), "/b?q=x".into()]);
+        assert!(s.contains("\"/a\","));
+        assert!(s.contains("wrk.format(\"GET\""));
+    }
+}

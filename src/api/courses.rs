@@ -1,0 +1,356 @@
+//! `GET /v1/courses` (filters, sort, cursor pages), `GET /v1/courses/{id}` (JSON or
+//! JSON-LD; 308 for an id merged away) and `GET /v1/listings/{source}/{external_id}`.
+//! Bodies are export's documents: the course shape is the export shape.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
+use serde::Serialize;
+
+use super::ApiState;
+use super::cursor::{Cursor, fingerprint};
+use super::error::{ApiError, Problem};
+use super::params::Params;
+use super::respond::{JSON, JSON_LD, cached, wants_json_ld};
+use crate::domain::{Availability, listing_id};
+use crate::export::{CourseDoc, ListingDoc};
+use crate::store::{CourseQuery, CourseSort, SearchQuery, StatusFilter, Store, StoreError};
+
+/// The largest page.
+pub const MAX_LIMIT: i64 = 100;
+/// The page size when `limit` is not given.
+pub const DEFAULT_LIMIT: i64 = 20;
+
+const LIST_PARAMS: &[&str] = &[
+    "q",
+    "language",
+    "source",
+    "institution",
+    "subject",
+    "availability",
+    "starts_after",
+    "starts_before",
+    "free",
+    "certificate",
+    "status",
+    "sort",
+    "limit",
+    "cursor",
+];
+
+/// The query parameters of `GET /v1/courses` (documentation; parsed by hand).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+pub struct CourseListParams {
+    /// Full-text query over titles (every language), descriptions, institutions and
+    /// instructors; every whitespace-separated term must match. Thai and Chinese need no
+    /// spaces. Terms under 3 characters are matched by a slower scan.
+    q: Option<String>,
+    /// BCP 47 language tags, comma-separated; `en` also matches `en-US`.
+    language: Option<String>,
+    /// Source ids, comma-separated.
+    source: Option<String>,
+    /// An institution name as the source gives it (case-insensitive).
+    institution: Option<String>,
+    /// A subject label as the source gives it (case-insensitive).
+    subject: Option<String>,
+    /// Run availability, comma-separated: `upcoming`, `current`, `archived`, `self_paced`, `unknown`.
+    availability: Option<String>,
+    /// A run starts at or after this instant (RFC 3339 or `YYYY-MM-DD`).
+    starts_after: Option<String>,
+    /// A run starts before this instant (RFC 3339 or `YYYY-MM-DD`).
+    starts_before: Option<String>,
+    /// `true`: free (or free with a paid certificate); `false`: paid.
+    free: Option<bool>,
+    /// A certificate is available.
+    certificate: Option<bool>,
+    /// `active` (default: an active listing matches), `withdrawn` (no active listing left) or `any`.
+    status: Option<String>,
+    /// `relevance` (default with `q`), `start` (default without: next start, soonest first,
+    /// then courses with none), `updated` (newest first).
+    sort: Option<String>,
+    /// Courses per page, 1–100 (default 20).
+    limit: Option<u32>,
+    /// The `cursor` of the previous page's `next` link (opaque).
+    cursor: Option<String>,
+}
+
+/// A page of courses.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CourseList {
+    /// Courses in the export shape (`coursefed export`), each with its listings and runs.
+    #[schema(value_type = Vec<Object>)]
+    pub courses: Vec<CourseDoc>,
+    /// The next page (path and query), or null on the last page.
+    pub next: Option<String>,
+}
+
+/// A listing with the course it belongs to.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ListingView {
+    pub course_id: String,
+    /// The listing in the export shape.
+    #[serde(flatten)]
+    #[schema(value_type = Object)]
+    pub listing: ListingDoc,
+}
+
+fn parse_availability(s: &str) -> Result<Availability, ApiError> {
+    Ok(match s {
+        "upcoming" => Availability::Upcoming,
+        "current" => Availability::Current,
+        "archived" => Availability::Archived,
+        "self_paced" => Availability::SelfPaced,
+        "unknown" => Availability::Unknown,
+        other => {
+            return Err(ApiError::bad(
+                "availability",
+                format!("{other:?} is not one of upcoming, current, archived, self_paced, unknown"),
+            ));
+        }
+    })
+}
+
+/// Course documents for `ids`, in that order.
+pub async fn course_docs(
+    store: &Store,
+    ids: &[String],
+    now: DateTime<Utc>,
+) -> Result<Vec<CourseDoc>, StoreError> {
+    let mut by_course: HashMap<String, Vec<ListingDoc>> = HashMap::new();
+    for l in store.listings_of_courses(ids).await? {
+        by_course
+            .entry(l.course_id.clone())
+            .or_default()
+            .push(ListingDoc::from_stored(l, now));
+    }
+    Ok(ids
+        .iter()
+        .map(|id| CourseDoc::from_listings(id.clone(), by_course.remove(id).unwrap_or_default()))
+        .collect())
+}
+
+/// `path?query` with the request's parameters, `cursor` replaced.
+fn next_link(path: &str, params: &Params, cursor: &str) -> String {
+    let mut qs = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in params.iter().filter(|(k, _)| *k != "cursor") {
+        qs.append_pair(k, v);
+    }
+    qs.append_pair("cursor", cursor);
+    format!("{path}?{}", qs.finish())
+}
+
+/// Parses the list request into a store query; returns it with the query fingerprint.
+fn course_query(p: &Params) -> Result<(CourseQuery, String), ApiError> {
+    let search = p
+        .str("q")?
+        .map(|q| SearchQuery::parse(q).map_err(|e| ApiError::bad("q", e.to_string())))
+        .transpose()?;
+    let status = match p.str("status")? {
+        None | Some("active") => StatusFilter::Active,
+        Some("withdrawn") => StatusFilter::Withdrawn,
+        Some("any") => StatusFilter::Any,
+        Some(other) => {
+            return Err(ApiError::bad(
+                "status",
+                format!("{other:?} is not one of active, withdrawn, any"),
+            ));
+        }
+    };
+    let sort = match (p.str("sort")?, &search) {
+        (None, Some(_)) | (Some("relevance"), Some(_)) => CourseSort::Relevance,
+        (Some("relevance"), None) => {
+            return Err(ApiError::bad("sort", "relevance needs a query `q`"));
+        }
+        (None, None) | (Some("start"), _) => CourseSort::Start,
+        (Some("updated"), _) => CourseSort::Updated,
+        (Some(other), _) => {
+            return Err(ApiError::bad(
+                "sort",
+                format!("{other:?} is not one of relevance, start, updated"),
+            ));
+        }
+    };
+    let starts_after = p.instant("starts_after")?;
+    let starts_before = p.instant("starts_before")?;
+    if let (Some(a), Some(b)) = (starts_after, starts_before)
+        && a >= b
+    {
+        return Err(ApiError::bad(
+            "starts_before",
+            "must be later than starts_after",
+        ));
+    }
+    let limit = p.int("limit", 1, MAX_LIMIT, DEFAULT_LIMIT)?;
+    let fp = fingerprint(p.iter().filter(|(k, _)| *k != "cursor" && *k != "limit"));
+    let cursor = p
+        .str("cursor")?
+        .map(|c| Cursor::decode(c, &fp).map_err(|e| ApiError::bad("cursor", e.to_string())))
+        .transpose()?;
+    // Judged at a whole minute so that first pages (and their ETags) repeat for a while.
+    let now = match &cursor {
+        Some(c) => c.now,
+        None => Utc::now()
+            .duration_trunc(TimeDelta::minutes(1))
+            .unwrap_or_else(|_| Utc::now()),
+    };
+    let query = CourseQuery {
+        search,
+        languages: p
+            .list("language")?
+            .into_iter()
+            .map(|l| l.to_lowercase())
+            .collect(),
+        sources: p.list("source")?,
+        institution: p.str("institution")?.map(str::to_lowercase),
+        subject: p.str("subject")?.map(str::to_lowercase),
+        availability: p
+            .list("availability")?
+            .iter()
+            .map(|a| parse_availability(a))
+            .collect::<Result<_, _>>()?,
+        starts_after,
+        starts_before,
+        free: p.bool("free")?,
+        certificate: p.bool("certificate")?,
+        status,
+        sort,
+        after: cursor.map(|c| c.key),
+        limit: u32::try_from(limit).unwrap_or(20),
+        now,
+    };
+    Ok((query, fp))
+}
+
+/// Courses matching the filters, a page at a time.
+#[utoipa::path(
+    get,
+    path = "/v1/courses",
+    tag = "courses",
+    params(CourseListParams),
+    responses(
+        (status = 200, description = "A page of courses; follow `next` (also a `Link: rel=\"next\"` header) until it is null", body = CourseList),
+        (status = 304, description = "Not modified (`If-None-Match` matched the `ETag`)"),
+        (status = 400, description = "A bad parameter, named in `parameter`", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn list_courses(
+    State(st): State<Arc<ApiState>>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let p = Params::parse(raw.as_deref(), LIST_PARAMS)?;
+    let (query, fp) = course_query(&p)?;
+    let page = st.store.course_page(&query).await?;
+    let courses = course_docs(&st.store, &page.ids, query.now).await?;
+    let next = page.next.map(|key| {
+        let c = Cursor {
+            v: 1,
+            f: fp.clone(),
+            now: query.now,
+            key,
+        };
+        next_link("/v1/courses", &p, &c.encode())
+    });
+    let mut res = cached(
+        &headers,
+        JSON,
+        &CourseList {
+            courses,
+            next: next.clone(),
+        },
+    )?;
+    if let Some(n) = next
+        && let Ok(v) = HeaderValue::from_str(&format!("<{n}>; rel=\"next\""))
+    {
+        res.headers_mut().insert(header::LINK, v);
+    }
+    Ok(res)
+}
+
+/// One course with its listings, runs and provenance.
+#[utoipa::path(
+    get,
+    path = "/v1/courses/{id}",
+    tag = "courses",
+    params(("id" = String, Path, description = "The course id (opaque, stable)")),
+    responses(
+        (status = 200, description = "The course in the export shape; with `Accept: application/ld+json`, a schema.org `Course`", body = Object),
+        (status = 304, description = "Not modified"),
+        (status = 308, description = "The id was merged into another course: `Location` names the survivor"),
+        (status = 404, description = "No such course", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_course(
+    State(st): State<Arc<ApiState>>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    match st.store.resolve_course(&id).await? {
+        None => Err(ApiError::NotFound(format!("no course {id:?}"))),
+        Some((to, true)) => {
+            let location = format!(
+                "/v1/courses/{}",
+                percent_encoding::utf8_percent_encode(&to, percent_encoding::NON_ALPHANUMERIC)
+            );
+            Ok((
+                StatusCode::PERMANENT_REDIRECT,
+                [(header::LOCATION, location.clone())],
+                axum::Json(serde_json::json!({ "merged_into": to, "location": location })),
+            )
+                .into_response())
+        }
+        Some((_, false)) => {
+            let now = Utc::now();
+            let doc = course_docs(&st.store, std::slice::from_ref(&id), now)
+                .await?
+                .pop()
+                .ok_or_else(|| ApiError::NotFound(format!("no course {id:?}")))?;
+            if wants_json_ld(&headers) {
+                cached(&headers, JSON_LD, &super::jsonld::course(&doc))
+            } else {
+                cached(&headers, JSON, &doc)
+            }
+        }
+    }
+}
+
+/// One listing (a course as one source lists it).
+#[utoipa::path(
+    get,
+    path = "/v1/listings/{source}/{external_id}",
+    tag = "courses",
+    params(
+        ("source" = String, Path, description = "The source id"),
+        ("external_id" = String, Path, description = "The platform's course identity (percent-encode `/`)"),
+    ),
+    responses(
+        (status = 200, description = "The listing in the export shape, with its course id", body = ListingView),
+        (status = 304, description = "Not modified"),
+        (status = 404, description = "No such listing", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_listing(
+    State(st): State<Arc<ApiState>>,
+    Path((source, external_id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let id = listing_id(&source, &external_id);
+    let Some(l) = st.store.get_listing(&id).await? else {
+        return Err(ApiError::NotFound(format!("no listing {id:?}")));
+    };
+    let course_id = l.course_id.clone();
+    cached(
+        &headers,
+        JSON,
+        &ListingView {
+            course_id,
+            listing: ListingDoc::from_stored(l, Utc::now()),
+        },
+    )
+}

@@ -1,0 +1,116 @@
+//! Successful responses: JSON bodies with a weak `ETag` over their bytes, answered with
+//! `304 Not Modified` when the client's `If-None-Match` already has them.
+
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+use super::error::ApiError;
+
+pub const JSON: &str = "application/json";
+pub const JSON_LD: &str = "application/ld+json";
+
+/// The weak entity tag of a body.
+pub fn etag_of(body: &[u8]) -> String {
+    format!("W/\"{}\"", &blake3::hash(body).to_hex()[..32])
+}
+
+/// Whether `If-None-Match` in `headers` matches `etag` (weak comparison, `*` matches all).
+pub fn matches_etag(headers: &HeaderMap, etag: &str) -> bool {
+    let bare = |t: &str| t.trim().trim_start_matches("W/").to_owned();
+    let ours = bare(etag);
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| t.trim() == "*" || bare(t) == ours)
+}
+
+/// `value` as a cacheable response of `content_type`, or a 304.
+pub fn cached<T: Serialize>(
+    req: &HeaderMap,
+    content_type: &'static str,
+    value: &T,
+) -> Result<Response, ApiError> {
+    let body = serde_json::to_vec(value)
+        .map_err(|e| ApiError::Unavailable(format!("cannot serialise the response: {e}")))?;
+    Ok(cached_bytes(req, content_type, body))
+}
+
+/// `body` as a cacheable response of `content_type`, or a 304.
+pub fn cached_bytes(req: &HeaderMap, content_type: &'static str, body: Vec<u8>) -> Response {
+    let etag = etag_of(&body);
+    let etag_value = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\""));
+    let common = [
+        (header::ETAG, etag_value),
+        (
+            header::VARY,
+            HeaderValue::from_static("Accept, Accept-Encoding"),
+        ),
+        (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+    ];
+    if matches_etag(req, &etag) {
+        return (StatusCode::NOT_MODIFIED, common).into_response();
+    }
+    (
+        StatusCode::OK,
+        common,
+        [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+        body,
+    )
+        .into_response()
+}
+
+/// Whether the client asks for JSON-LD (`Accept: application/ld+json`).
+pub fn wants_json_ld(req: &HeaderMap) -> bool {
+    req.get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|t| {
+            let mut parts = t.split(';');
+            let media = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|p| {
+                let p = p.trim().replace(' ', "");
+                p == "q=0" || p == "q=0.0" || p == "q=0.00" || p == "q=0.000"
+            });
+            media.eq_ignore_ascii_case(JSON_LD) && !refused
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn if_none_match_compares_weakly_and_in_lists() {
+        let etag = etag_of(b"{}");
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::IF_NONE_MATCH,
+            HeaderValue::from_str(&format!("\"x\", {}", etag.trim_start_matches("W/"))).unwrap(),
+        );
+        assert!(matches_etag(&h, &etag));
+        h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("\"other\""));
+        assert!(!matches_etag(&h, &etag));
+        h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("*"));
+        assert!(matches_etag(&h, &etag));
+    }
+
+    #[test]
+    fn json_ld_is_negotiated_by_accept() {
+        let mut h = HeaderMap::new();
+        assert!(!wants_json_ld(&h));
+        h.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("application/ld+json;q=0.9, application/json"),
+        );
+        assert!(wants_json_ld(&h));
+        h.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("application/ld+json; q=0"),
+        );
+        assert!(!wants_json_ld(&h));
+    }
+}

@@ -1,0 +1,194 @@
+//! Full-text search of listings for the read API's `q`, in every language the catalogue
+//! holds. SQLite: FTS5 with the trigram tokenizer (`listing_fts`), ranked by bm25 with
+//! titles weighted highest. PostgreSQL: lower-cased substring match through pg_trgm's GIN
+//! index (`listing_search`), ranked by title hits and trigram word similarity. Trigrams
+//! need no word segmentation, so Thai and Chinese match like English and Russian. Terms
+//! shorter than three characters have no trigram: they are matched by a scan (`LIKE`).
+
+use unicode_normalization::UnicodeNormalization;
+
+use super::api_sql::{Sql, like_contains};
+
+/// Terms of one query, at most this many.
+pub const MAX_TERMS: usize = 16;
+/// Characters of one query, at most this many.
+pub const MAX_QUERY_CHARS: usize = 256;
+
+/// Which SQL dialect a fragment is written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A parsed `q`: NFC-normalised, lower-cased, whitespace-separated terms; every term must
+/// match (in any indexed field).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchQuery {
+    /// The whole query, normalised (used for ranking on PostgreSQL).
+    pub text: String,
+    pub terms: Vec<String>,
+}
+
+/// Why a `q` cannot be searched.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SearchQueryError {
+    #[error("is empty")]
+    Empty,
+    #[error("is longer than {MAX_QUERY_CHARS} characters")]
+    TooLong,
+    #[error("has more than {MAX_TERMS} terms")]
+    TooManyTerms,
+}
+
+impl SearchQuery {
+    pub fn parse(raw: &str) -> Result<Self, SearchQueryError> {
+        let text: String = raw.nfc().collect::<String>().trim().to_lowercase();
+        if text.chars().count() > MAX_QUERY_CHARS {
+            return Err(SearchQueryError::TooLong);
+        }
+        let terms: Vec<String> = text
+            .split(|c: char| c.is_whitespace() || c == '"')
+            .filter(|t| !t.is_empty())
+            .map(str::to_owned)
+            .collect();
+        if terms.is_empty() {
+            return Err(SearchQueryError::Empty);
+        }
+        if terms.len() > MAX_TERMS {
+            return Err(SearchQueryError::TooManyTerms);
+        }
+        let text = terms.join(" ");
+        Ok(Self { text, terms })
+    }
+
+    fn long_terms(&self) -> impl Iterator<Item = &String> {
+        self.terms.iter().filter(|t| t.chars().count() >= 3)
+    }
+
+    fn short_terms(&self) -> impl Iterator<Item = &String> {
+        self.terms.iter().filter(|t| t.chars().count() < 3)
+    }
+
+    /// The FTS5 query: every term ≥ 3 characters as a quoted string, all required.
+    fn fts5_match(&self) -> Option<String> {
+        let parts: Vec<String> = self
+            .long_terms()
+            .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" AND "))
+    }
+}
+
+/// Appends a `SELECT listing_id, score …` of the listings matching `q` (a higher score is
+/// a better match).
+pub(super) fn push_hits(sql: &mut Sql, dialect: Dialect, q: &SearchQuery) {
+    match dialect {
+        Dialect::Sqlite => {
+            let m = q.fts5_match();
+            sql.push("SELECT s.listing_id AS listing_id, ");
+            match (&m, q.short_terms().next()) {
+                // bm25 is lower-is-better; titles weigh most, then institutions and
+                // instructors, then descriptions.
+                (Some(_), _) => {
+                    sql.push("-bm25(listing_fts, 10.0, 1.0, 3.0, 3.0)");
+                }
+                (None, Some(first)) => {
+                    sql.push("(CASE WHEN listing_fts.title LIKE ")
+                        .bind(like_contains(first))
+                        .push(" ESCAPE '\\' THEN 2.0 ELSE 1.0 END)");
+                }
+                (None, None) => {
+                    sql.push("0.0");
+                }
+            }
+            sql.push(
+                " AS score FROM listing_fts JOIN listing_search s ON s.rowid = listing_fts.rowid WHERE 1 = 1",
+            );
+            if let Some(m) = m {
+                sql.push(" AND listing_fts MATCH ").bind(m);
+            }
+            for t in q.short_terms() {
+                let p = like_contains(t);
+                sql.push(" AND (");
+                for (i, col) in ["title", "description", "institutions", "instructors"]
+                    .iter()
+                    .enumerate()
+                {
+                    if i > 0 {
+                        sql.push(" OR ");
+                    }
+                    sql.push("listing_fts.")
+                        .push(col)
+                        .push(" LIKE ")
+                        .bind(p.clone())
+                        .push(" ESCAPE '\\'");
+                }
+                sql.push(")");
+            }
+        }
+        Dialect::Postgres => {
+            sql.push("SELECT ls.listing_id AS listing_id, (");
+            for t in &q.terms {
+                sql.push("(CASE WHEN ls.title LIKE ")
+                    .bind(like_contains(t))
+                    .push(" THEN 2.0 ELSE 0.0 END) + ");
+            }
+            sql.push("word_similarity(")
+                .bind(q.text.clone())
+                .push(", ls.title))::float8 AS score FROM listing_search ls WHERE 1 = 1");
+            for t in &q.terms {
+                sql.push(" AND ls.doc LIKE ").bind(like_contains(t));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_is_normalised_lower_cased_and_split() {
+        let q = SearchQuery::parse("  Data   STRUCTURES ").unwrap();
+        assert_eq!(q.terms, ["data", "structures"]);
+        assert_eq!(q.text, "data structures");
+    }
+
+    #[test]
+    fn thai_and_chinese_stay_one_term_each() {
+        assert_eq!(SearchQuery::parse("ข้อมูล").unwrap().terms, ["ข้อมูล"]);
+        assert_eq!(SearchQuery::parse("数据结构").unwrap().terms, ["数据结构"]);
+    }
+
+    #[test]
+    fn empty_and_oversized_queries_are_refused() {
+        assert_eq!(SearchQuery::parse("   "), Err(SearchQueryError::Empty));
+        assert_eq!(
+            SearchQuery::parse(&"x".repeat(MAX_QUERY_CHARS + 1)),
+            Err(SearchQueryError::TooLong)
+        );
+        let many = vec!["abc"; MAX_TERMS + 1].join(" ");
+        assert_eq!(
+            SearchQuery::parse(&many),
+            Err(SearchQueryError::TooManyTerms)
+        );
+    }
+
+    #[test]
+    fn short_terms_are_left_out_of_the_fts_match() {
+        let q = SearchQuery::parse("ai 数据 systems").unwrap();
+        assert_eq!(q.fts5_match().as_deref(), Some("\"systems\""));
+        assert_eq!(q.short_terms().count(), 2);
+    }
+
+    #[test]
+    fn quotes_cannot_break_out_of_an_fts_string() {
+        let q = SearchQuery::parse("abc\"def OR xyz*").unwrap();
+        // `"` separates terms; FTS operators inside a quoted string are plain text.
+        assert_eq!(
+            q.fts5_match().as_deref(),
+            Some("\"abc\" AND \"def\" AND \"xyz*\"")
+        );
+    }
+}

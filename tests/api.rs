@@ -1,0 +1,850 @@
+//! The read API end to end: the real server on port 0 over a fresh database per test (both
+//! backends), catalogues synced through the real HTTP path, HTTP with reqwest.
+
+#[path = "common/api.rs"]
+mod api;
+mod common;
+
+use std::collections::{BTreeSet, HashSet};
+
+use api::{App, ThaiPortal, demo_catalogue, execute, spawn, sync, thai_courses};
+use common::db::TestDb;
+use coursefed::api::ApiState;
+use coursefed::fetch::HttpClient;
+use serde_json::Value;
+
+fn problem_parameter(v: &Value) -> &str {
+    v["parameter"].as_str().unwrap_or("")
+}
+
+/// GET `path`, asserting a problem+json with `status`; returns the problem.
+async fn problem(app: &App, path: &str, status: u16) -> Value {
+    let res = app.http.get(app.url(path)).send().await.unwrap();
+    assert_eq!(res.status(), status, "GET {path}");
+    let ct = res.headers()["content-type"].to_str().unwrap().to_owned();
+    assert_eq!(ct, "application/problem+json", "GET {path}");
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["status"], status);
+    assert!(!v["detail"].as_str().unwrap_or("").is_empty(), "{v}");
+    v
+}
+
+async fn every_endpoint_answers(db: &TestDb) {
+    demo_catalogue(&db.store).await;
+    let app = spawn(ApiState::new(db.store.clone())).await;
+
+    assert_eq!(app.json("/healthz").await["status"], "ok");
+    let ready = app.json("/readyz").await;
+    assert_eq!(ready["status"], "ready");
+    let metrics = app.http.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(metrics.status(), 200);
+    let text = metrics.text().await.unwrap();
+    assert!(text.contains("coursefed_api_requests_total"), "{text}");
+
+    let page = app.json("/v1/courses?limit=5").await;
+    let courses = page["courses"].as_array().unwrap();
+    assert_eq!(courses.len(), 5);
+    assert!(page["next"].as_str().unwrap().starts_with("/v1/courses?"));
+    let id = courses[0]["id"].as_str().unwrap();
+    let course = app.json(&format!("/v1/courses/{id}")).await;
+    assert_eq!(course["id"], id);
+    assert!(!course["listings"].as_array().unwrap().is_empty());
+    assert!(course["listings"][0]["runs"].is_array());
+
+    let listing = app.json("/v1/listings/demo-thaimooc/NU00420").await;
+    assert_eq!(listing["id"], "demo-thaimooc:NU00420");
+    assert_eq!(listing["title"], "การเงินส่วนบุคคล");
+    let owner = app
+        .json(&format!(
+            "/v1/courses/{}",
+            listing["course_id"].as_str().unwrap()
+        ))
+        .await;
+    assert!(
+        owner["listings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["id"] == "demo-thaimooc:NU00420")
+    );
+    // An external id with `+` and one with `/` (percent-encoded).
+    let edx = app.json("/v1/listings/demo-edx/TsinghuaX+30240184X").await;
+    assert_eq!(edx["source"], "demo-edx");
+
+    let changes = app.json("/v1/changes?limit=3").await;
+    assert_eq!(changes["changes"].as_array().unwrap().len(), 3);
+    assert_eq!(changes["changes"][0]["seq"], 1);
+
+    let sources = app.json("/v1/sources").await;
+    let ids: Vec<&str> = sources["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["demo-edx", "demo-edx-rss", "demo-thaimooc", "demo-xuetangx"]
+    );
+    for s in sources["sources"].as_array().unwrap() {
+        assert_eq!(s["last_run"]["outcome"], "succeeded", "{s}");
+        assert!(s["active_listings"].as_u64().unwrap() > 0, "{s}");
+    }
+    let runs = app.json("/v1/sources/demo-edx/runs?limit=5").await;
+    assert_eq!(runs["source"], "demo-edx");
+    assert_eq!(runs["runs"].as_array().unwrap().len(), 1);
+    assert_eq!(runs["runs"][0]["outcome"], "succeeded");
+
+    problem(&app, "/v1/courses/NOPE", 404).await;
+    problem(&app, "/v1/listings/demo-edx/Nope+1", 404).await;
+    problem(&app, "/v1/sources/nope/runs", 404).await;
+    let p = problem(&app, "/v2/anything", 404).await;
+    assert!(p["detail"].as_str().unwrap().contains("no such endpoint"));
+    let res = app.http.post(app.url("/v1/courses")).send().await.unwrap();
+    assert_eq!(res.status(), 405);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+}
+
+async fn pagination_reaches_the_end_without_duplicates_or_gaps(db: &TestDb) {
+    demo_catalogue(&db.store).await;
+    let app = spawn(ApiState::new(db.store.clone())).await;
+    for (query, all) in [
+        ("sort=start", "/v1/courses?sort=start&limit=100"),
+        ("sort=updated", "/v1/courses?sort=updated&limit=100"),
+        ("q=data", "/v1/courses?q=data&limit=100"),
+        (
+            "status=any&language=zh",
+            "/v1/courses?status=any&language=zh&limit=100",
+        ),
+    ] {
+        let whole = app.all_ids(all).await;
+        assert!(whole.len() > 3, "{query}: {whole:?}");
+        for limit in [1, 3, 7] {
+            let paged = app
+                .all_ids(&format!("/v1/courses?{query}&limit={limit}"))
+                .await;
+            let unique: HashSet<&String> = paged.iter().collect();
+            assert_eq!(
+                unique.len(),
+                paged.len(),
+                "{query} limit {limit}: duplicates"
+            );
+            assert_eq!(paged, whole, "{query} limit {limit}: another order or gaps");
+        }
+    }
+    // The default order without q is the next start; every id appears once.
+    let all = app.all_ids("/v1/courses?limit=4").await;
+    let by_start = app.all_ids("/v1/courses?sort=start&limit=100").await;
+    assert_eq!(all, by_start);
+    let unique: BTreeSet<&String> = all.iter().collect();
+    assert_eq!(unique.len(), all.len());
+}
+
+/// Every course (any status), as documents.
+async fn all_courses(app: &App) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut next = Some("/v1/courses?status=any&sort=updated&limit=100".to_owned());
+    while let Some(p) = next {
+        let v = app.json(&p).await;
+        out.extend(v["courses"].as_array().unwrap().iter().cloned());
+        next = v["next"].as_str().map(str::to_owned);
+    }
+    out
+}
+
+async fn ids_of(app: &App, query: &str) -> BTreeSet<String> {
+    app.all_ids(&format!("/v1/courses?{query}&limit=100"))
+        .await
+        .into_iter()
+        .collect()
+}
+
+fn expected(courses: &[Value], keep: impl Fn(&Value) -> bool) -> BTreeSet<String> {
+    courses
+        .iter()
+        .filter(|c| {
+            c["listings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l["status"] == "active" && keep(l))
+        })
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn has(list: &Value, value: &str) -> bool {
+    list.as_array().unwrap().iter().any(|v| {
+        v.as_str()
+            .is_some_and(|s| s.to_lowercase() == value.to_lowercase())
+    })
+}
+
+fn any_run(l: &Value, keep: impl Fn(&Value) -> bool) -> bool {
+    l["runs"].as_array().unwrap().iter().any(keep)
+}
+
+/// Whether a listing passes a filter (the oracle).
+type Keep = Box<dyn Fn(&Value) -> bool>;
+
+async fn every_filter_selects_what_it_says(db: &TestDb) {
+    demo_catalogue(&db.store).await;
+    let app = spawn(ApiState::new(db.store.clone())).await;
+    let courses = all_courses(&app).await;
+    assert!(courses.len() > 40, "{}", courses.len());
+
+    let cases: Vec<(&str, Keep)> = vec![
+        (
+            "language=zh",
+            Box::new(|l| {
+                l["languages"].as_array().unwrap().iter().any(|x| {
+                    let x = x.as_str().unwrap().to_lowercase();
+                    x == "zh" || x.starts_with("zh-")
+                })
+            }),
+        ),
+        ("language=th", Box::new(|l| has(&l["languages"], "th"))),
+        (
+            "source=demo-thaimooc",
+            Box::new(|l| l["source"] == "demo-thaimooc"),
+        ),
+        (
+            "source=demo-edx,demo-xuetangx",
+            Box::new(|l| l["source"] == "demo-edx" || l["source"] == "demo-xuetangx"),
+        ),
+        (
+            "institution=%E6%B8%85%E5%8D%8E%E5%A4%A7%E5%AD%A6",
+            Box::new(|l| has(&l["institutions"], "清华大学")),
+        ),
+        (
+            "institution=mitx",
+            Box::new(|l| has(&l["institutions"], "MITx")),
+        ),
+        (
+            "free=true",
+            Box::new(|l| l["access"] == "free" || l["access"] == "free_paid_certificate"),
+        ),
+        ("free=false", Box::new(|l| l["access"] == "paid")),
+        ("certificate=true", Box::new(|l| l["certificate"] == true)),
+        ("certificate=false", Box::new(|l| l["certificate"] == false)),
+        (
+            "availability=upcoming",
+            Box::new(|l| any_run(l, |r| r["availability"] == "upcoming")),
+        ),
+        (
+            "availability=archived,self_paced",
+            Box::new(|l| {
+                any_run(l, |r| {
+                    r["availability"] == "archived" || r["availability"] == "self_paced"
+                })
+            }),
+        ),
+        (
+            "availability=current",
+            Box::new(|l| any_run(l, |r| r["availability"] == "current")),
+        ),
+        (
+            "availability=unknown",
+            Box::new(|l| any_run(l, |r| r["availability"] == "unknown")),
+        ),
+        (
+            "starts_after=2027-01-01",
+            Box::new(|l| {
+                any_run(l, |r| {
+                    r["start"].as_str().is_some_and(|s| s >= "2027-01-01")
+                })
+            }),
+        ),
+        (
+            "starts_before=2020-01-01T00:00:00Z",
+            Box::new(|l| any_run(l, |r| r["start"].as_str().is_some_and(|s| s < "2020-01-01"))),
+        ),
+        (
+            "starts_after=2025-01-01&starts_before=2026-01-01",
+            Box::new(|l| {
+                any_run(l, |r| {
+                    r["start"]
+                        .as_str()
+                        .is_some_and(|s| ("2025-01-01".."2026-01-01").contains(&s))
+                })
+            }),
+        ),
+        (
+            "language=en&free=true",
+            Box::new(|l| {
+                has(&l["languages"], "en")
+                    && (l["access"] == "free" || l["access"] == "free_paid_certificate")
+            }),
+        ),
+    ];
+    let subject = courses
+        .iter()
+        .flat_map(|c| c["listings"].as_array().unwrap().iter())
+        .find_map(|l| l["subjects"].as_array().unwrap().first().cloned())
+        .expect("a subject in the demo");
+    let subject = subject.as_str().unwrap().to_owned();
+    let mut nonempty = 0;
+    for (query, keep) in &cases {
+        let want = expected(&courses, keep);
+        let got = ids_of(&app, query).await;
+        assert_eq!(got, want, "filter {query}");
+        nonempty += usize::from(!got.is_empty());
+    }
+    assert!(
+        nonempty >= cases.len() - 3,
+        "most filters select something in the demo"
+    );
+    let q = format!(
+        "subject={}",
+        url::form_urlencoded::byte_serialize(subject.as_bytes()).collect::<String>()
+    );
+    let want = expected(&courses, |l| has(&l["subjects"], &subject));
+    assert!(!want.is_empty());
+    assert_eq!(ids_of(&app, &q).await, want, "{q}");
+}
+
+async fn merged_ids_redirect_to_the_survivor(db: &TestDb) {
+    demo_catalogue(&db.store).await;
+    let app = spawn(ApiState::new(db.store.clone())).await;
+    let ids = app.all_ids("/v1/courses?sort=updated&limit=3").await;
+    let (a, b, c) = (&ids[0], &ids[1], &ids[2]);
+    // What dedup does on a merge: the loser points at the survivor (here a chain a→b→c).
+    execute(
+        &db.url,
+        "UPDATE courses SET merged_into = $1 WHERE id = $2",
+        &[c, b],
+    )
+    .await;
+    execute(
+        &db.url,
+        "UPDATE courses SET merged_into = $1 WHERE id = $2",
+        &[b, a],
+    )
+    .await;
+    for loser in [a, b] {
+        let res = app
+            .http
+            .get(app.url(&format!("/v1/courses/{loser}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 308, "{loser}");
+        assert_eq!(
+            res.headers()["location"],
+            format!("/v1/courses/{c}").as_str()
+        );
+    }
+    assert_eq!(
+        app.json(&format!("/v1/courses/{c}")).await["id"],
+        c.as_str()
+    );
+    let listed = app.all_ids("/v1/courses?status=any&limit=100").await;
+    assert!(!listed.contains(a) && !listed.contains(b) && listed.contains(c));
+}
+
+async fn change_feed_follows_creates_updates_and_withdrawals(db: &TestDb) {
+    let portal = ThaiPortal::start("th-feed").await;
+    portal
+        .serve(&thai_courses(&["NU00420", "NU00436", "NU00437"], &[]))
+        .await;
+    sync(&db.store, std::slice::from_ref(&portal.source)).await;
+    let app = spawn(ApiState::new(db.store.clone())).await;
+    let first = app.json("/v1/changes?after=0&limit=1000").await;
+    let created: Vec<&Value> = first["changes"].as_array().unwrap().iter().collect();
+    assert_eq!(created.len(), 6, "a listing and a course entry per listing");
+    assert!(created.iter().all(|c| c["kind"] == "upsert"));
+    let last = created.last().unwrap()["seq"].as_i64().unwrap();
+    assert_eq!(
+        first["next"],
+        format!("/v1/changes?after={last}&limit=1000")
+    );
+    // Nothing new yet: an empty page whose `next` stays put.
+    let idle = app.json(&format!("/v1/changes?after={last}")).await;
+    assert!(idle["changes"].as_array().unwrap().is_empty());
+    assert_eq!(idle["next"], format!("/v1/changes?after={last}&limit=100"));
+
+    // Second run: NU00420 retitled (update), NU00436 as before, NU00437 gone (withdraw),
+    // a new course (create).
+    let mut second = thai_courses(
+        &["NU00420", "NU00436"],
+        &[(
+            "DS00001",
+            "วิทยาการข้อมูลเบื้องต้น",
+            "Introduction to Data Science",
+        )],
+    );
+    second["data"][0]["title"] = Value::from("การเงินส่วนบุคคล ฉบับปรับปรุง");
+    portal.serve(&second).await;
+    sync(&db.store, std::slice::from_ref(&portal.source)).await;
+
+    // Read the rest one change at a time: every seq once, in order.
+    let mut seen: Vec<Value> = Vec::new();
+    let mut next = format!("/v1/changes?after={last}&limit=1");
+    loop {
+        let page = app.json(&next).await;
+        let items = page["changes"].as_array().unwrap();
+        if items.is_empty() {
+            break;
+        }
+        seen.extend(items.iter().cloned());
+        next = page["next"].as_str().unwrap().to_owned();
+        assert!(seen.len() < 100);
+    }
+    let seqs: Vec<i64> = seen.iter().map(|c| c["seq"].as_i64().unwrap()).collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    assert!(seqs[0] > last);
+    let listing = |id: &str| -> Vec<String> {
+        seen.iter()
+            .filter(|c| c["entity"] == "listing" && c["id"] == id)
+            .map(|c| c["kind"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(listing("th-feed:NU00420"), ["upsert"]);
+    assert_eq!(listing("th-feed:DS00001"), ["upsert"]);
+    assert_eq!(listing("th-feed:NU00437"), ["withdraw"]);
+    assert!(
+        listing("th-feed:NU00436").is_empty(),
+        "unchanged listings log nothing"
+    );
+    let withdrawn = seen
+        .iter()
+        .find(|c| c["entity"] == "listing" && c["kind"] == "withdraw")
+        .unwrap();
+    assert_eq!(withdrawn["href"], "/v1/listings/th%2Dfeed/NU00437");
+    assert!(withdrawn["at"].as_str().unwrap().ends_with('Z'));
+    let course_withdraw = seen
+        .iter()
+        .find(|c| c["entity"] == "course" && c["kind"] == "withdraw")
+        .expect("the withdrawn listing's course is withdrawn");
+    let gone = course_withdraw["id"].as_str().unwrap();
+    assert_eq!(
+        app.all_ids("/v1/courses?status=withdrawn&limit=100").await,
+        [gone]
+    );
+    assert!(
+        !app.all_ids("/v1/courses?limit=100")
+            .await
+            .contains(&gone.to_owned())
+    );
+    let doc = app.json(course_withdraw["href"].as_str().unwrap()).await;
+    assert_eq!(doc["listings"][0]["status"], "withdrawn");
+    // The feed's links resolve.
+    let updated = seen
+        .iter()
+        .find(|c| c["entity"] == "listing" && c["id"] == "th-feed:NU00420")
+        .unwrap();
+    let l = app.json(updated["href"].as_str().unwrap()).await;
+    assert_eq!(l["title"], "การเงินส่วนบุคคล ฉบับปรับปรุง");
+}
+
+async fn matching_etag_answers_304(db: &TestDb) {
+    demo_catalogue(&db.store).await;
+    let app = spawn(ApiState::new(db.store.clone())).await;
+    let id = app.all_ids("/v1/courses?limit=1&sort=updated").await[0].clone();
+    for path in [
+        format!("/v1/courses/{id}"),
+        "/v1/courses?sort=updated&limit=10".to_owned(),
+        "/v1/changes?after=0".to_owned(),
+        "/v1/listings/demo-thaimooc/NU00420".to_owned(),
+        "/v1/sources".to_owned(),
+    ] {
+        let res = app.http.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+        assert!(etag.starts_with("W/\""), "{etag}");
+        let res = app
+            .http
+            .get(app.url(&path))
+            .header("If-None-Match", &etag)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 304, "{path}");
+        assert_eq!(res.headers()["etag"].to_str().unwrap(), etag);
+        assert!(res.bytes().await.unwrap().is_empty());
+        let res = app
+            .http
+            .get(app.url(&path))
+            .header("If-None-Match", "W/\"something-else\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+    }
+}
+
+async fn bad_input_is_problem_json_naming_the_parameter(db: &TestDb) {
+    demo_catalogue(&db.store).await;
+    let app = spawn(ApiState::new(db.store.clone())).await;
+    let other = app.json("/v1/courses?sort=updated&limit=1").await;
+    let foreign = other["next"]
+        .as_str()
+        .unwrap()
+        .split("cursor=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    for (path, parameter) in [
+        ("/v1/courses?limit=0", "limit"),
+        ("/v1/courses?limit=101", "limit"),
+        ("/v1/courses?limit=ten", "limit"),
+        ("/v1/courses?sort=popular", "sort"),
+        ("/v1/courses?sort=relevance", "sort"),
+        ("/v1/courses?availability=soon", "availability"),
+        ("/v1/courses?availability=upcoming,", "availability"),
+        ("/v1/courses?free=maybe", "free"),
+        ("/v1/courses?certificate=yes", "certificate"),
+        ("/v1/courses?status=gone", "status"),
+        ("/v1/courses?starts_after=yesterday", "starts_after"),
+        (
+            "/v1/courses?starts_after=2026-01-02&starts_before=2026-01-01",
+            "starts_before",
+        ),
+        ("/v1/courses?q=", "q"),
+        ("/v1/courses?q=%20%20", "q"),
+        ("/v1/courses?langauge=en", "langauge"),
+        ("/v1/courses?language=en&language=th", "language"),
+        ("/v1/courses?cursor=not-a-cursor", "cursor"),
+        (
+            &format!("/v1/courses?sort=start&cursor={foreign}"),
+            "cursor",
+        ),
+        ("/v1/changes?after=-1", "after"),
+        ("/v1/changes?limit=5000", "limit"),
+        ("/v1/changes?since=3", "since"),
+        ("/v1/sources/demo-edx/runs?limit=0", "limit"),
+        ("/v1/sources?verbose=1", "verbose"),
+    ] {
+        let p = problem(&app, path, 400).await;
+        assert_eq!(problem_parameter(&p), parameter, "{path}: {p}");
+        assert!(p["detail"].as_str().unwrap().contains(parameter), "{p}");
+    }
+}
+
+async fn admin_endpoints_refuse_requests_without_the_token(db: &TestDb) {
+    let portal = ThaiPortal::start("th-admin").await;
+    portal.serve(&thai_courses(&["NU00420"], &[])).await;
+    // Off: no token configured.
+    let off = spawn(ApiState::new(db.store.clone())).await;
+    let res = off
+        .http
+        .post(off.url("/v1/sources/th-admin/sync"))
+        .bearer_auth("anything")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+
+    let state = ApiState::new(db.store.clone())
+        .with_admin_token(Some("s3cret".into()))
+        .with_sources(vec![portal.source.clone()], HttpClient::new().unwrap());
+    let app = spawn(state).await;
+    for path in [
+        "/v1/sources/th-admin/sync",
+        "/v1/dedup/link",
+        "/v1/dedup/unlink",
+    ] {
+        let res = app.http.post(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 401, "{path}");
+        assert!(
+            res.headers()["www-authenticate"]
+                .to_str()
+                .unwrap()
+                .starts_with("Bearer")
+        );
+        let res = app
+            .http
+            .post(app.url(path))
+            .bearer_auth("wrong")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 401, "{path}");
+    }
+    let res = app
+        .http
+        .post(app.url("/v1/sources/nope/sync"))
+        .bearer_auth("s3cret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let res = app
+        .http
+        .post(app.url("/v1/sources/th-admin/sync"))
+        .bearer_auth("s3cret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    assert_eq!(res.headers()["location"], "/v1/sources/th-admin/runs");
+    // The run lands in the ledger; wait for it to finish (bounded).
+    let mut outcome = Value::Null;
+    for _ in 0..200 {
+        let runs = app
+            .http
+            .get(app.url("/v1/sources/th-admin/runs"))
+            .send()
+            .await
+            .unwrap();
+        if runs.status() == 200 {
+            let v: Value = runs.json().await.unwrap();
+            if let Some(o) = v["runs"].get(0).map(|r| r["outcome"].clone())
+                && o != "running"
+            {
+                outcome = o;
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(outcome, "succeeded");
+    assert_eq!(
+        app.json("/v1/listings/th-admin/NU00420").await["source"],
+        "th-admin"
+    );
+
+    // Dedup overrides: the body is checked, unknown listings are 404.
+    let res = app
+        .http
+        .post(app.url("/v1/dedup/link"))
+        .bearer_auth("s3cret")
+        .body("{\"listings\": [\"a:1\"]}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["parameter"], "listings");
+    let res = app
+        .http
+        .post(app.url("/v1/dedup/link"))
+        .bearer_auth("s3cret")
+        .body("{\"listings\": [\"a:1\", \"b:2\"]}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    // Two listings of two different courses: link puts them in one course, unlink splits
+    // them again; both answer each listing's course.
+    demo_catalogue(&db.store).await;
+    let page = app.json("/v1/courses?limit=2").await;
+    let ids: Vec<String> = page["courses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["listings"][0]["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(ids.len(), 2, "{page}");
+    let body = serde_json::json!({ "listings": ids, "reason": "same course" }).to_string();
+    let res = app
+        .http
+        .post(app.url("/v1/dedup/link"))
+        .bearer_auth("s3cret")
+        .body(body.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["action"], "link");
+    assert!(v["merged"].as_u64().unwrap() >= 1, "{v}");
+    assert_eq!(v["courses"][&ids[0]], v["courses"][&ids[1]], "{v}");
+    let res = app
+        .http
+        .post(app.url("/v1/dedup/unlink"))
+        .bearer_auth("s3cret")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["action"], "unlink");
+    assert_ne!(v["courses"][&ids[0]], v["courses"][&ids[1]], "{v}");
+    // An oversized body is refused.
+    let res = app
+        .http
+        .post(app.url("/v1/dedup/link"))
+        .bearer_auth("s3cret")
+        .body(vec![b' '; 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+}
+
+async fn openapi_document_matches_the_routes(db: &TestDb) {
+    demo_catalogue(&db.store).await;
+    let app = spawn(ApiState::new(db.store.clone())).await;
+    let doc = app.json("/openapi.json").await;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "put", "patch", "delete"].contains(&method.as_str()) {
+                documented.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    let routes: BTreeSet<String> = [
+        "GET /healthz",
+        "GET /readyz",
+        "GET /metrics",
+        "GET /openapi.json",
+        "GET /v1/courses",
+        "GET /v1/courses/{id}",
+        "GET /v1/listings/{source}/{external_id}",
+        "GET /v1/changes",
+        "GET /v1/sources",
+        "GET /v1/sources/{id}/runs",
+        "POST /v1/sources/{id}/sync",
+        "POST /v1/dedup/link",
+        "POST /v1/dedup/unlink",
+    ]
+    .into_iter()
+    .map(str::to_owned)
+    .collect();
+    assert_eq!(documented, routes);
+    // Every documented operation is served (not the router's 404 or a 405).
+    let course = app.all_ids("/v1/courses?limit=1").await[0].clone();
+    for op in &documented {
+        let (method, path) = op.split_once(' ').unwrap();
+        let path = path
+            .replace("{id}/runs", "demo-edx/runs")
+            .replace("{id}/sync", "demo-edx/sync")
+            .replace("{id}", &course)
+            .replace("{source}", "demo-thaimooc")
+            .replace("{external_id}", "NU00420");
+        let res = match method {
+            "GET" => app.http.get(app.url(&path)).send().await.unwrap(),
+            _ => app.http.post(app.url(&path)).send().await.unwrap(),
+        };
+        let status = res.status().as_u16();
+        let text = res.text().await.unwrap();
+        assert_ne!(status, 405, "{op}");
+        assert!(!text.contains("no such endpoint"), "{op}: {text}");
+        if method == "GET" {
+            assert_eq!(status, 200, "{op}: {text}");
+        } else {
+            assert_eq!(status, 403, "{op}: admin is off without a token");
+        }
+        // Each documented response status set includes what was answered.
+        let documented_statuses =
+            &doc["paths"][op.split_once(' ').unwrap().1][method.to_lowercase()]["responses"];
+        assert!(
+            documented_statuses.get(status.to_string()).is_some(),
+            "{op} answered {status}, undocumented"
+        );
+    }
+}
+
+async fn json_ld_gzip_and_cors(db: &TestDb) {
+    demo_catalogue(&db.store).await;
+    let mut state = ApiState::new(db.store.clone());
+    state.options.cors_origins = vec!["https://catalogue.example".into()];
+    let app = spawn(state).await;
+    let listing = app.json("/v1/listings/demo-edx/TsinghuaX+30240184X").await;
+    let course = listing["course_id"].as_str().unwrap();
+    let res = app
+        .http
+        .get(app.url(&format!("/v1/courses/{course}")))
+        .header("Accept", "application/ld+json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/ld+json");
+    let ld: Value = res.json().await.unwrap();
+    assert_eq!(ld["@context"], "https://schema.org");
+    assert_eq!(ld["@type"], "Course");
+    assert_eq!(ld["name"], "Data Structures and Algorithms");
+    assert_eq!(ld["sameAs"][0], listing["url"]);
+    assert_eq!(ld["provider"][0]["@type"], "Organization");
+    let inst = &ld["hasCourseInstance"][0];
+    assert_eq!(inst["@type"], "CourseInstance");
+    assert_eq!(inst["courseMode"][0], "online");
+    assert_eq!(inst["startDate"], listing["runs"][0]["start"]);
+    let thai = app.json("/v1/listings/demo-thaimooc/NU00420").await;
+    let ld: Value = app
+        .http
+        .get(app.url(&format!(
+            "/v1/courses/{}",
+            thai["course_id"].as_str().unwrap()
+        )))
+        .header("Accept", "application/ld+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ld["inLanguage"][0], "th");
+    assert_eq!(ld["hasCourseInstance"][0]["inLanguage"], "th");
+    let free = app.all_ids("/v1/courses?free=true&limit=1").await[0].clone();
+    let ld: Value = app
+        .http
+        .get(app.url(&format!("/v1/courses/{free}")))
+        .header("Accept", "application/ld+json")
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(ld["offers"][0]["@type"], "Offer");
+    assert_eq!(ld["offers"][0]["price"], 0);
+
+    // gzip when asked (a client that does not decompress by itself).
+    let raw = reqwest::Client::builder().no_gzip().build().unwrap();
+    let res = raw
+        .get(app.url("/v1/courses?limit=20"))
+        .header("Accept-Encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    let bytes = res.bytes().await.unwrap();
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+        .unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["courses"].as_array().unwrap().len(), 20);
+
+    // CORS for the configured origin only.
+    let res = app
+        .http
+        .get(app.url("/v1/sources"))
+        .header("Origin", "https://catalogue.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["access-control-allow-origin"],
+        "https://catalogue.example"
+    );
+    let res = app
+        .http
+        .get(app.url("/v1/sources"))
+        .header("Origin", "https://elsewhere.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(res.headers().get("access-control-allow-origin").is_none());
+}
+
+on_both_backends!(
+    every_endpoint_answers,
+    pagination_reaches_the_end_without_duplicates_or_gaps,
+    every_filter_selects_what_it_says,
+    merged_ids_redirect_to_the_survivor,
+    change_feed_follows_creates_updates_and_withdrawals,
+    matching_etag_answers_304,
+    bad_input_is_problem_json_naming_the_parameter,
+    admin_endpoints_refuse_requests_without_the_token,
+    openapi_document_matches_the_routes,
+    json_ld_gzip_and_cors,
+);
