@@ -94,6 +94,14 @@ fn map_run(obj: &Map<String, Value>, run_key: String, tz: Tz) -> RunDraft {
             .and_then(text::clean)
             .or(raw_start)
     };
+    let pacing = str_field(obj, "pacing").and_then(|raw| {
+        let known = pacing(raw);
+        if known.is_none() && !raw.trim().is_empty() {
+            // Accepted as unknown, and noted: a new value may deserve a mapping.
+            tracing::warn!(record = %run_key, field = "pacing", value = raw, "Unknown pacing value; stored as unknown.");
+        }
+        known
+    });
     RunDraft {
         external_run_id: run_key,
         start,
@@ -106,7 +114,7 @@ fn map_run(obj: &Map<String, Value>, run_key: String, tz: Tz) -> RunDraft {
             enrollment_start: raw_enrollment_start,
             enrollment_end: raw_enrollment_end,
         },
-        pacing: str_field(obj, "pacing").and_then(pacing),
+        pacing,
         hidden: flag(obj, "hidden"),
         invitation_only: flag(obj, "invitation_only"),
         status_raw: None,
