@@ -94,6 +94,17 @@ pub struct CoursePage {
 }
 
 impl CourseQuery {
+    /// No filter but `status` (which the search index answers by itself).
+    fn only_status_filter(&self) -> bool {
+        self.languages.is_empty()
+            && self.sources.is_empty()
+            && self.institution.is_none()
+            && self.subject.is_none()
+            && self.free.is_none()
+            && self.certificate.is_none()
+            && !self.has_run_filters()
+    }
+
     fn has_run_filters(&self) -> bool {
         !self.availability.is_empty() || self.starts_after.is_some() || self.starts_before.is_some()
     }
@@ -269,9 +280,21 @@ fn push_course_conds(sql: &mut Sql, q: &CourseQuery) {
 
 fn relevance_sql(q: &CourseQuery, d: Dialect, limit: i64) -> Sql {
     let mut sql = start_statement(q, d);
-    sql.push("SELECT m.id AS id, m.score AS score FROM (SELECT l.course_id AS id, MAX(h.score) AS score FROM h JOIN listings l ON l.id = h.listing_id WHERE 1 = 1");
-    push_listing_conds(&mut sql, q, d, "l", false, true);
-    sql.push(" GROUP BY l.course_id) m JOIN courses c ON c.id = m.id WHERE 1 = 1");
+    if q.only_status_filter() {
+        // The index carries course and status: group the hits without the listings.
+        sql.push("SELECT m.id AS id, m.score AS score FROM (SELECT h.course_id AS id, MAX(h.score) AS score FROM h WHERE 1 = 1");
+        match q.status {
+            StatusFilter::Active => sql.push(" AND h.status = 'active'"),
+            StatusFilter::Withdrawn => sql.push(" AND h.status = 'withdrawn'"),
+            StatusFilter::Any => &mut sql,
+        };
+        sql.push(" GROUP BY h.course_id) m");
+    } else {
+        sql.push("SELECT m.id AS id, m.score AS score FROM (SELECT l.course_id AS id, MAX(h.score) AS score FROM h JOIN listings l ON l.id = h.listing_id WHERE 1 = 1");
+        push_listing_conds(&mut sql, q, d, "l", false, true);
+        sql.push(" GROUP BY l.course_id) m");
+    }
+    sql.push(" JOIN courses c ON c.id = m.id WHERE 1 = 1");
     push_course_conds(&mut sql, q);
     if let Some(CourseKey::Relevance { score, id }) = &q.after {
         sql.push(" AND (m.score < ")

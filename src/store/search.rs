@@ -80,13 +80,16 @@ impl SearchQuery {
     }
 }
 
-/// Appends a `SELECT listing_id, score …` of the listings matching `q` (a higher score is
-/// a better match).
+/// Appends a `SELECT listing_id, course_id, status, score …` of the listings matching `q`
+/// (a higher score is a better match); the course and status come from the index, so
+/// a plain search needs no lookup of the listings themselves.
 pub(super) fn push_hits(sql: &mut Sql, dialect: Dialect, q: &SearchQuery) {
     match dialect {
         Dialect::Sqlite => {
             let m = q.fts5_match();
-            sql.push("SELECT s.listing_id AS listing_id, ");
+            sql.push(
+                "SELECT s.listing_id AS listing_id, s.course_id AS course_id, s.status AS status, ",
+            );
             match (&m, q.short_terms().next()) {
                 // bm25 is lower-is-better; titles weigh most, then institutions and
                 // instructors, then descriptions.
@@ -128,7 +131,9 @@ pub(super) fn push_hits(sql: &mut Sql, dialect: Dialect, q: &SearchQuery) {
             }
         }
         Dialect::Postgres => {
-            sql.push("SELECT ls.listing_id AS listing_id, (");
+            sql.push(
+                "SELECT ls.listing_id AS listing_id, ls.course_id AS course_id, ls.status AS status, (",
+            );
             for t in &q.terms {
                 sql.push("(CASE WHEN ls.title LIKE ")
                     .bind(like_contains(t))
