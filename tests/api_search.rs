@@ -163,7 +163,43 @@ async fn the_index_follows_updates_and_withdrawals(db: &TestDb) {
     assert_eq!(v["courses"][0]["listings"][0]["id"], "th-search:DS00002");
 }
 
+/// The course id of each course `q` finds, in result order.
+async fn found_courses(app: &App, q: &str) -> Vec<String> {
+    let q: String = url::form_urlencoded::byte_serialize(q.as_bytes()).collect();
+    let v = app.json(&format!("/v1/courses?q={q}&limit=100")).await;
+    v["courses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn the_index_follows_listings_that_dedup_moves(db: &TestDb) {
+    let (app, _portal) = catalogue(db).await;
+    let before = found_courses(&app, "คลังข้อมูล").await;
+    let other = found_courses(&app, "วิทยาการข้อมูล").await;
+    assert_eq!(before.len(), 1);
+    assert_eq!(other.len(), 1);
+    assert_ne!(before, other);
+    let note = coursefed::dedup::OverrideNote {
+        reason: Some("test".into()),
+        by: "test".into(),
+    };
+    coursefed::dedup::link(&db.store, "th-search:DS00001", "th-search:DS00002", &note)
+        .await
+        .unwrap();
+    // Both titles now find the one surviving course, never the merged-away id.
+    let after = found_courses(&app, "คลังข้อมูล").await;
+    assert_eq!(after, found_courses(&app, "วิทยาการข้อมูล").await);
+    assert_eq!(after.len(), 1);
+    assert!(after == before || after == other, "{after:?}");
+    let page = app.json(&format!("/v1/courses/{}", after[0])).await;
+    assert_eq!(page["listings"].as_array().map(Vec::len), Some(2), "{page}");
+}
+
 on_both_backends!(
+    the_index_follows_listings_that_dedup_moves,
     thai_chinese_and_english_queries_find_the_right_courses,
     relevance_ranks_title_matches_first,
     the_index_follows_updates_and_withdrawals,
