@@ -224,17 +224,17 @@ async fn apply_override(st: &ApiState, req: LinkRequest, link: bool) -> Result<R
         reason: req.reason.clone(),
         by: "api:admin-token".into(),
     };
-    let mut pairs = Vec::new();
-    for (i, a) in req.listings.iter().enumerate() {
-        for b in &req.listings[i + 1..] {
-            if link && i > 0 {
-                break;
-            }
-            if a != b {
-                pairs.push((a, b));
-            }
-        }
-    }
+    // A link joins every listing to the first; an unlink keeps every pair apart.
+    let ids = &req.listings;
+    let pairs: Vec<(&String, &String)> = if link {
+        ids.iter().skip(1).map(|b| (&ids[0], b)).collect()
+    } else {
+        ids.iter()
+            .enumerate()
+            .flat_map(|(i, a)| ids[i + 1..].iter().map(move |b| (a, b)))
+            .collect()
+    };
+    let pairs = pairs.into_iter().filter(|(a, b)| a != b);
     let (mut merged, mut split) = (0, 0);
     for (a, b) in pairs {
         let stats = if link {
