@@ -509,6 +509,36 @@ async fn an_unlink_override_splits_and_survives_a_resync(db: &TestDb) {
     );
 }
 
+async fn rematching_in_many_small_batches_gives_the_same_courses(db: &TestDb) {
+    let store = &db.store;
+    let p = Platforms::start().await;
+    p.sync_all(store).await;
+    let before = assignment(store).await;
+    let seq = last_seq(store).await;
+    let all = store.all_listing_ids().await.unwrap();
+
+    // One batch per institution group: the neighbourhoods straddle batches, and each later
+    // batch sees what the earlier ones wrote.
+    let small = store.rematch_listings_in_batches(&all, 1).await.unwrap();
+    assert!(small.batches > 10, "{small:?}");
+    assert_eq!(small.seeds, all.len() as u64);
+    assert_eq!(
+        small.merged + small.split + small.moved + small.new_courses,
+        0,
+        "{small:?}"
+    );
+    assert_eq!(assignment(store).await, before, "same courses, same ids");
+
+    // And in one batch of everything.
+    let one = store
+        .rematch_listings_in_batches(&all, all.len())
+        .await
+        .unwrap();
+    assert_eq!(one.batches, 1);
+    assert_eq!(assignment(store).await, before);
+    assert!(course_changes(db, seq).await.is_empty());
+}
+
 on_both_backends!(
     same_course_across_platforms_ends_up_together,
     look_alikes_stay_apart,
@@ -516,6 +546,7 @@ on_both_backends!(
     a_course_that_starts_matching_merges_into_the_older_one,
     a_link_override_merges_and_survives_a_resync,
     an_unlink_override_splits_and_survives_a_resync,
+    rematching_in_many_small_batches_gives_the_same_courses,
 );
 
 // ------------------------------------------------------------------ the CLI end to end

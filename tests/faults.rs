@@ -10,11 +10,12 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::db::TestDb;
+use common::openedx_mock::{listings, sync};
 use coursefed::config::SourceConfig;
 use coursefed::domain::{ListingStatus, RunOutcome, SourceId};
 use coursefed::fetch::HttpClient;
-use coursefed::store::{ListingFilter, Store, StoredListing};
-use coursefed::sync::{SyncOptions, SyncReport, sync_source, sync_source_with};
+use coursefed::store::ListingFilter;
+use coursefed::sync::{SyncOptions, SyncReport, sync_source_with};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -29,6 +30,10 @@ fn item(n: usize) -> Value {
         "start": "2025-09-01T12:00:00Z", "start_type": "timestamp",
         "pacing": "instructor", "hidden": false
     })
+}
+
+fn source(server: &MockServer, extra: &str) -> SourceConfig {
+    common::openedx_mock::source(server, 100, extra)
 }
 
 fn catalogue(range: std::ops::Range<usize>) -> Vec<Value> {
@@ -68,35 +73,6 @@ async fn serve(server: &MockServer, items: &[Value], per_page: usize, delay: Dur
             .mount(server)
             .await;
     }
-}
-
-fn source(server: &MockServer, extra: &str) -> SourceConfig {
-    let rate = if extra.contains("requests_per_minute") {
-        ""
-    } else {
-        "requests_per_minute = 60000\n"
-    };
-    SourceConfig::from_toml(
-        SourceId::parse("mock").unwrap(),
-        std::path::Path::new("mock.toml"),
-        &format!(
-            "style = \"openedx\"\nbase_url = \"{}\"\npage_size = 100\n{rate}{extra}",
-            server.uri()
-        ),
-    )
-    .unwrap()
-}
-
-async fn sync(store: &Store, source: &SourceConfig) -> SyncReport {
-    let client = HttpClient::new().unwrap();
-    sync_source(store, &client, source, None).await.unwrap()
-}
-
-async fn listings(store: &Store) -> Vec<StoredListing> {
-    store
-        .listings_page(&ListingFilter::default(), None, 10_000)
-        .await
-        .unwrap()
 }
 
 /// Syncs a good catalogue of 4, then runs `second` against a platform broken by

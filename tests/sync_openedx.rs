@@ -6,11 +6,10 @@ mod common;
 use std::time::Duration;
 
 use common::db::TestDb;
+use common::openedx_mock::{listings, sync};
 use coursefed::config::SourceConfig;
-use coursefed::domain::{ListingStatus, RunOutcome, SourceId};
-use coursefed::fetch::HttpClient;
-use coursefed::store::{ListingFilter, Store, StoredListing};
-use coursefed::sync::{SyncReport, sync_source};
+use coursefed::domain::{ListingStatus, RunOutcome};
+use coursefed::sync::SyncReport;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -65,34 +64,14 @@ async fn serve_catalogue(server: &MockServer, items: &[Value]) {
     }
 }
 
+fn source(server: &MockServer, extra: &str) -> SourceConfig {
+    common::openedx_mock::source(server, 2, extra)
+}
+
 fn catalogue(n: usize) -> Vec<Value> {
     (0..n)
         .map(|i| item("MITx", &format!("6.00{i}x"), "2T2025"))
         .collect()
-}
-
-fn source(server: &MockServer, extra: &str) -> SourceConfig {
-    SourceConfig::from_toml(
-        SourceId::parse("mock").unwrap(),
-        std::path::Path::new("mock.toml"),
-        &format!(
-            "style = \"openedx\"\nbase_url = \"{}\"\nrequests_per_minute = 60000\npage_size = 2\n{extra}",
-            server.uri()
-        ),
-    )
-    .unwrap()
-}
-
-async fn sync(store: &Store, source: &SourceConfig) -> SyncReport {
-    let client = HttpClient::new().unwrap();
-    sync_source(store, &client, source, None).await.unwrap()
-}
-
-async fn listings(store: &Store) -> Vec<StoredListing> {
-    store
-        .listings_page(&ListingFilter::default(), None, 1000)
-        .await
-        .unwrap()
 }
 
 async fn three_pages_are_followed_via_next(db: &TestDb) {

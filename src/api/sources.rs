@@ -12,7 +12,7 @@ use super::ApiState;
 use super::error::{ApiError, Problem};
 use super::params::Params;
 use super::respond::{JSON, cached};
-use crate::store::SyncRunRow;
+use crate::store::{SourceOverview, SyncRunRow};
 
 /// A source and how it is doing.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -53,51 +53,41 @@ pub struct RunList {
 }
 
 /// The health of every known source: those a sync recorded, and those configured but not
-/// yet synced. One function so that it can later read `Store::source_health`.
+/// yet synced. Six queries whatever the number of sources: the source table and
+/// [`Store::source_overview`](crate::store::Store::source_overview).
 pub async fn source_health(st: &ApiState) -> Result<Vec<SourceView>, ApiError> {
-    let mut health = st
-        .store
-        .source_health(&st.sources, chrono::Utc::now())
-        .await?;
-    let mut take_health = |id: &str| {
-        health
-            .iter()
-            .position(|h| h.id == id)
-            .map(|i| health.swap_remove(i))
-    };
-    let mut out = Vec::new();
-    for s in st.store.list_sources().await? {
-        let (active, withdrawn) = st.store.count_listings(&s.id).await?;
-        let last_run = st.store.list_runs(Some(&s.id), 1).await?.pop();
-        let config = st.sources.iter().find(|c| c.id.as_str() == s.id);
-        let health = take_health(&s.id);
-        out.push(SourceView {
+    let now = chrono::Utc::now();
+    let recorded = st.store.list_sources().await?;
+    let mut overview = st.store.source_overview().await?;
+    let view = |id: &str, name: String, style: String, base_url: String, o: &mut SourceOverview| {
+        let config = st.sources.iter().find(|c| c.id.as_str() == id);
+        let (active, withdrawn) = o.listing_counts(id);
+        SourceView {
+            id: id.to_owned(),
+            name,
+            style,
+            base_url,
             configured: config.is_some(),
             enabled: config.map(|c| c.enabled),
-            id: s.id,
-            name: s.name,
-            style: s.style,
-            base_url: s.base_url,
             active_listings: active,
             withdrawn_listings: withdrawn,
-            health,
-            last_run,
-        });
-    }
+            health: config.map(|c| o.health(c, now)),
+            last_run: o.latest_run.remove(id),
+        }
+    };
+    let mut out: Vec<SourceView> = recorded
+        .into_iter()
+        .map(|s| view(&s.id, s.name, s.style, s.base_url, &mut overview))
+        .collect();
     for c in st.sources.iter() {
         if !out.iter().any(|s| s.id == c.id.as_str()) {
-            out.push(SourceView {
-                id: c.id.to_string(),
-                name: c.name.clone(),
-                style: c.style.name().to_owned(),
-                base_url: c.base_url.to_string(),
-                configured: true,
-                enabled: Some(c.enabled),
-                active_listings: 0,
-                withdrawn_listings: 0,
-                last_run: None,
-                health: take_health(c.id.as_str()),
-            });
+            out.push(view(
+                c.id.as_str(),
+                c.name.clone(),
+                c.style.name().to_owned(),
+                c.base_url.to_string(),
+                &mut overview,
+            ));
         }
     }
     out.sort_by(|a, b| a.id.cmp(&b.id));

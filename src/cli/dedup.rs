@@ -20,7 +20,15 @@ pub enum DedupCommand {
     /// Keep two listings in different courses (stored; honoured by every later matching).
     Unlink(PairArgs),
     /// Re-match every listing (after upgrading the matcher or the alias table).
-    Rematch,
+    Rematch(RematchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct RematchArgs {
+    /// Seeds clustered at a time (whole institution groups): lower bounds memory on a
+    /// large catalogue; the courses come out the same.
+    #[arg(long, default_value_t = crate::store::REMATCH_BATCH, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub batch: usize,
 }
 
 #[derive(Debug, Args)]
@@ -48,9 +56,9 @@ pub async fn run(config: &AppConfig, cmd: DedupCommand) -> Result<u8, CliError> 
         DedupCommand::Explain(args) => explain(&store, args).await,
         DedupCommand::Link(args) => pair(&store, args, true).await,
         DedupCommand::Unlink(args) => pair(&store, args, false).await,
-        DedupCommand::Rematch => {
+        DedupCommand::Rematch(args) => {
             let ids = store.all_listing_ids().await?;
-            let stats = store.rematch_listings(&ids).await?;
+            let stats = store.rematch_listings_in_batches(&ids, args.batch).await?;
             print_stats("Re-matched", &stats);
             Ok(EXIT_OK)
         }
@@ -180,7 +188,7 @@ async fn pair(store: &crate::store::Store, args: PairArgs, link: bool) -> Result
 
 fn print_stats(what: &str, s: &RematchStats) {
     println!(
-        "{what}: {} listing(s) re-matched, {} course(s) merged, {} split, {} new, {} listing(s) moved.",
-        s.clustered, s.merged, s.split, s.new_courses, s.moved
+        "{what}: {} listing(s) re-matched in {} batch(es), {} course(s) merged, {} split, {} new, {} listing(s) moved.",
+        s.clustered, s.batches, s.merged, s.split, s.new_courses, s.moved
     );
 }

@@ -89,8 +89,11 @@ impl KeyMaker {
 pub struct RematchStats {
     /// Listings whose keys were recomputed (created, updated or reactivated).
     pub seeds: u64,
-    /// Listings clustered (the neighbourhood of the seeds).
+    /// Listings clustered (the neighbourhood of the seeds; a listing next to seeds of two
+    /// batches counts twice).
     pub clustered: u64,
+    /// Batches the seeds were clustered in (see `coursefed dedup rematch --batch`).
+    pub batches: u64,
     /// Courses merged into another one.
     pub merged: u64,
     /// Courses that lost listings to another course (split entries).

@@ -20,7 +20,7 @@ pub(super) const IN_CHUNK: usize = 500;
 
 /// Seeds re-matched together (more when one group is larger): bounds the records
 /// clustered at once, and so the memory of a first sync of a large catalogue.
-pub(super) const REMATCH_BATCH: usize = 5_000;
+pub const REMATCH_BATCH: usize = 5_000;
 
 /// Packs seeds `(group, index into seeds)` into batches of at least `limit` seeds (the last
 /// may be smaller) without splitting a group across two batches.
@@ -225,7 +225,10 @@ macro_rules! overrides_touching {
 /// sync run (`Option<i64>`). Evaluates to [`RematchStats`]; nothing is read or
 /// clustered when `$seeds` is empty.
 macro_rules! rematch {
-    ($db:ty, $conn:expr, $seeds:expr, $created:expr, $run_id:expr, $now:expr) => {{
+    ($db:ty, $conn:expr, $seeds:expr, $created:expr, $run_id:expr, $now:expr) => {
+        $crate::store::dedup::rematch!($db, $conn, $seeds, $created, $run_id, $now, $crate::store::dedup::REMATCH_BATCH)
+    };
+    ($db:ty, $conn:expr, $seeds:expr, $created:expr, $run_id:expr, $now:expr, $batch:expr) => {{
         use $crate::dedup::incremental::{KeyMaker, Member, default_aliases, evidence, reconcile};
         let seeds: &[String] = $seeds;
         let created: &[String] = $created;
@@ -281,9 +284,11 @@ macro_rules! rematch {
             // the run: a first sync of a whole catalogue clusters it institution by
             // institution. A listing that neighbours seeds of two batches is clustered with
             // each in turn, seeing the first batch's result (same transaction).
-            let batches = $crate::store::dedup::pack_batches(groups, seeds, $crate::store::dedup::REMATCH_BATCH);
+            let batch_size: usize = $batch;
+            let batches = $crate::store::dedup::pack_batches(groups, seeds, batch_size.max(1));
             for batch in &batches {
                 let seeds: &[String] = batch;
+                stats.batches += 1;
 
                 // 2. The neighbourhood: listings sharing a key or an override with a seed, and
                 // every listing of their courses.
@@ -489,7 +494,8 @@ macro_rules! rematch {
             }
             if stats.merged + stats.split + stats.moved > 0 {
                 tracing::info!(
-                    seeds = stats.seeds, clustered = stats.clustered, merged = stats.merged,
+                    seeds = stats.seeds, clustered = stats.clustered, batches = stats.batches,
+                    merged = stats.merged,
                     split = stats.split, moved = stats.moved, "Courses re-matched."
                 );
             }
@@ -576,10 +582,22 @@ impl Store {
     /// Re-matches the neighbourhood of `listings` in its own transaction (after a change
     /// of the matcher or the alias table, or to repair).
     pub async fn rematch_listings(&self, listings: &[String]) -> Result<RematchStats, StoreError> {
+        self.rematch_listings_in_batches(listings, REMATCH_BATCH)
+            .await
+    }
+
+    /// [`Store::rematch_listings`], clustering about `batch` seeds at a time (whole
+    /// institution groups; see `pack_batches`): smaller batches bound memory on a huge
+    /// catalogue, and the courses come out the same.
+    pub async fn rematch_listings_in_batches(
+        &self,
+        listings: &[String],
+        batch: usize,
+    ) -> Result<RematchStats, StoreError> {
         let now = Utc::now();
         let stats = dispatch!(write self, DB, pool => {
             let mut tx = pool.begin_write().await?;
-            let stats = rematch!(DB, &mut *tx, listings, &[], None, now);
+            let stats = rematch!(DB, &mut *tx, listings, &[], None, now, batch);
             tx.commit().await?;
             stats
         });

@@ -8,9 +8,12 @@ use chrono_tz::Tz;
 use serde::Serialize;
 use sqlx::Row;
 
-use super::{LeaseInfo, RunStats, Store, StoreError, SyncRunRow, dispatch};
+use std::collections::HashMap;
+
+use super::ledger::run_row;
+use super::{LeaseInfo, Store, StoreError, SyncRunRow, dispatch};
 use crate::config::SourceConfig;
-use crate::domain::RunOutcome;
+use crate::domain::{ListingStatus, RunOutcome};
 
 /// One configured source's health.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -71,6 +74,56 @@ impl Freshness {
     }
 }
 
+/// Per source id: listing counts, newest run, newest success and lease, as read by
+/// [`Store::source_overview`]. Sources the ledger and the catalogue never saw are absent.
+#[derive(Debug, Clone, Default)]
+pub struct SourceOverview {
+    /// `(active, withdrawn)` listings.
+    pub counts: HashMap<String, (u64, u64)>,
+    pub latest_run: HashMap<String, SyncRunRow>,
+    pub last_success: HashMap<String, DateTime<Utc>>,
+    pub lease: HashMap<String, LeaseInfo>,
+}
+
+impl SourceOverview {
+    /// `(active, withdrawn)` listings of `id` (zero for an unknown source).
+    pub fn listing_counts(&self, id: &str) -> (u64, u64) {
+        self.counts.get(id).copied().unwrap_or_default()
+    }
+
+    /// The health of configured source `s` as of `now`.
+    pub fn health(&self, s: &SourceConfig, now: DateTime<Utc>) -> SourceHealth {
+        let id = s.id.as_str();
+        let last = self.latest_run.get(id);
+        let last_success_at = self.last_success.get(id).copied();
+        let (active, withdrawn) = self.listing_counts(id);
+        let (lag, fresh) = freshness(&s.schedule, s.timezone, last_success_at, now);
+        SourceHealth {
+            id: id.to_owned(),
+            name: s.name.clone(),
+            style: s.style.name(),
+            enabled: s.enabled,
+            schedule: s.schedule.clone(),
+            timezone: s.timezone.name().to_owned(),
+            last_run_rejects: last.map_or(0, |r| r.stats.rejected),
+            last_run: last.map(|r| RunBrief {
+                id: r.id,
+                started_at: r.started_at,
+                finished_at: r.finished_at,
+                outcome: r.outcome,
+                first_error: r.first_error.clone(),
+            }),
+            last_success_at,
+            next_run_at: next_tick(&s.schedule, s.timezone, now),
+            active_listings: active,
+            withdrawn_listings: withdrawn,
+            freshness_lag_seconds: lag,
+            freshness: fresh,
+            lease: self.lease.get(id).cloned(),
+        }
+    }
+}
+
 /// The first tick of a 6-field cron `schedule` in `tz` strictly after `after`, read as
 /// the daemon's scheduler reads it.
 pub fn next_tick(schedule: &str, tz: Tz, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
@@ -104,62 +157,73 @@ pub fn freshness(
 }
 
 impl Store {
-    /// The health of each of `sources`, in the order given, as of `now`.
+    /// The health of each of `sources`, in the order given, as of `now`. A fixed number
+    /// of queries (see [`Store::source_overview`]), whatever the number of sources.
     pub async fn source_health(
         &self,
         sources: &[SourceConfig],
         now: DateTime<Utc>,
     ) -> Result<Vec<SourceHealth>, StoreError> {
-        let mut out = Vec::with_capacity(sources.len());
-        for s in sources {
-            let id = s.id.as_str();
-            let last = self.list_runs(Some(id), 1).await?.into_iter().next();
-            let last_success_at = self.last_success(id).await?;
-            let (active, withdrawn) = self.count_listings(id).await?;
-            let (lag, fresh) = freshness(&s.schedule, s.timezone, last_success_at, now);
-            out.push(SourceHealth {
-                id: id.to_owned(),
-                name: s.name.clone(),
-                style: s.style.name(),
-                enabled: s.enabled,
-                schedule: s.schedule.clone(),
-                timezone: s.timezone.name().to_owned(),
-                last_run_rejects: last.as_ref().map_or(0, |r| r.stats.rejected),
-                last_run: last.map(|r| RunBrief {
-                    id: r.id,
-                    started_at: r.started_at,
-                    finished_at: r.finished_at,
-                    outcome: r.outcome,
-                    first_error: r.first_error,
-                }),
-                last_success_at,
-                next_run_at: next_tick(&s.schedule, s.timezone, now),
-                active_listings: active,
-                withdrawn_listings: withdrawn,
-                freshness_lag_seconds: lag,
-                freshness: fresh,
-                lease: self.lease_of(id).await?,
-            });
-        }
-        Ok(out)
+        let overview = self.source_overview().await?;
+        Ok(sources.iter().map(|s| overview.health(s, now)).collect())
     }
 
-    /// When `source_id`'s newest succeeded run finished.
-    pub async fn last_success(&self, source_id: &str) -> Result<Option<DateTime<Utc>>, StoreError> {
-        let at = dispatch!(self, DB, pool => {
+    /// What the ledger, the catalogue and the leases say of every source: four grouped
+    /// queries (listing counts, newest run, newest success, leases).
+    pub async fn source_overview(&self) -> Result<SourceOverview, StoreError> {
+        let mut o = SourceOverview::default();
+        let counts = dispatch!(self, DB, pool => {
             sqlx::query(
-                "SELECT finished_at FROM sync_runs WHERE source_id = $1 AND outcome = $2
-                 ORDER BY id DESC LIMIT 1",
+                "SELECT source_id, status, COUNT(*) AS n FROM listings GROUP BY source_id, status",
             )
-            .bind(source_id)
-            .bind(RunOutcome::Succeeded.as_str())
-            .fetch_optional(pool)
+            .fetch_all(pool)
             .await?
-            .map(|r| r.try_get::<Option<DateTime<Utc>>, _>("finished_at"))
-            .transpose()?
-            .flatten()
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>("source_id")?,
+                    r.try_get::<String, _>("status")?,
+                    u64::try_from(r.try_get::<i64, _>("n")?).unwrap_or(0),
+                ))
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?
         });
-        Ok(at)
+        for (source, status, n) in counts {
+            let c = o.counts.entry(source).or_default();
+            match ListingStatus::parse(&status) {
+                Some(ListingStatus::Active) => c.0 += n,
+                Some(ListingStatus::Withdrawn) => c.1 += n,
+                None => {}
+            }
+        }
+        for run in self.latest_runs().await? {
+            o.latest_run.insert(run.source_id.clone(), run);
+        }
+        let successes = dispatch!(self, DB, pool => {
+            sqlx::query(
+                "SELECT source_id, finished_at FROM sync_runs WHERE id IN
+                   (SELECT MAX(id) FROM sync_runs WHERE outcome = $1 GROUP BY source_id)",
+            )
+            .bind(RunOutcome::Succeeded.as_str())
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>("source_id")?,
+                    r.try_get::<Option<DateTime<Utc>>, _>("finished_at")?,
+                ))
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?
+        });
+        o.last_success = successes
+            .into_iter()
+            .filter_map(|(s, at)| Some((s, at?)))
+            .collect();
+        for lease in self.leases().await? {
+            o.lease.insert(lease.source_id.clone(), lease);
+        }
+        Ok(o)
     }
 
     /// One ledger row by id.
@@ -173,33 +237,7 @@ impl Store {
             .bind(run_id)
             .fetch_optional(pool)
             .await?
-            .map(|r| -> Result<SyncRunRow, StoreError> {
-                let outcome: String = r.try_get("outcome")?;
-                let n = |c: &str| -> Result<u64, sqlx::Error> {
-                    Ok(u64::try_from(r.try_get::<i64, _>(c)?).unwrap_or(0))
-                };
-                Ok(SyncRunRow {
-                    id: r.try_get("id")?,
-                    source_id: r.try_get("source_id")?,
-                    started_at: r.try_get("started_at")?,
-                    finished_at: r.try_get("finished_at")?,
-                    outcome: RunOutcome::parse(&outcome).ok_or_else(|| StoreError::Corrupt {
-                        table: "sync_runs",
-                        id: run_id.to_string(),
-                        message: format!("unknown outcome {outcome:?}"),
-                    })?,
-                    stats: RunStats {
-                        pages: n("pages")?,
-                        seen: n("seen")?,
-                        created: n("created")?,
-                        updated: n("updated")?,
-                        unchanged: n("unchanged")?,
-                        withdrawn: n("withdrawn")?,
-                        rejected: n("rejected")?,
-                    },
-                    first_error: r.try_get("first_error")?,
-                })
-            })
+            .map(|r| run_row!(r))
             .transpose()?
         });
         Ok(row)

@@ -169,27 +169,38 @@ impl Store {
         Ok(())
     }
 
+    /// Every stored lease (expired ones included, until they are reclaimed).
+    pub async fn leases(&self) -> Result<Vec<LeaseInfo>, StoreError> {
+        self.leases_of(None).await
+    }
+
     /// Who holds `source_id`'s lease, expired or not.
     pub async fn lease_of(&self, source_id: &str) -> Result<Option<LeaseInfo>, StoreError> {
-        let row = dispatch!(self, DB, pool => {
+        Ok(self.leases_of(Some(source_id)).await?.pop())
+    }
+
+    /// The leases of `source_id`, or of every source.
+    async fn leases_of(&self, source_id: Option<&str>) -> Result<Vec<LeaseInfo>, StoreError> {
+        let rows = dispatch!(self, DB, pool => {
             sqlx::query(
-                "SELECT holder, acquired_at, heartbeat_at, expires_at FROM source_leases
-                 WHERE source_id = $1",
+                "SELECT source_id, holder, acquired_at, heartbeat_at, expires_at
+                 FROM source_leases WHERE ($1 IS NULL OR source_id = $1) ORDER BY source_id",
             )
             .bind(source_id)
-            .fetch_optional(pool)
+            .fetch_all(pool)
             .await?
+            .iter()
             .map(|r| -> Result<LeaseInfo, sqlx::Error> {
                 Ok(LeaseInfo {
-                    source_id: source_id.to_owned(),
+                    source_id: r.try_get("source_id")?,
                     holder: r.try_get("holder")?,
                     acquired_at: from_millis(r.try_get("acquired_at")?),
                     heartbeat_at: from_millis(r.try_get("heartbeat_at")?),
                     expires_at: from_millis(r.try_get("expires_at")?),
                 })
             })
-            .transpose()?
+            .collect::<Result<Vec<_>, sqlx::Error>>()?
         });
-        Ok(row)
+        Ok(rows)
     }
 }

@@ -29,6 +29,43 @@ macro_rules! insert_rejects {
 }
 pub(super) use insert_rejects;
 
+/// A `sync_runs` row (all columns selected) as a `SyncRunRow`, on either backend.
+macro_rules! run_row {
+    ($r:expr) => {{
+        let r = &$r;
+        let outcome: String = r.try_get("outcome")?;
+        let n = |c: &str| -> Result<u64, sqlx::Error> {
+            Ok(u64::try_from(r.try_get::<i64, _>(c)?).unwrap_or(0))
+        };
+        Ok::<_, $crate::store::StoreError>($crate::store::SyncRunRow {
+            id: r.try_get("id")?,
+            source_id: r.try_get("source_id")?,
+            started_at: r.try_get("started_at")?,
+            finished_at: r.try_get("finished_at")?,
+            outcome: $crate::domain::RunOutcome::parse(&outcome).ok_or_else(|| {
+                $crate::store::StoreError::Corrupt {
+                    table: "sync_runs",
+                    id: r
+                        .try_get::<i64, _>("id")
+                        .map_or_else(|_| "?".into(), |id| id.to_string()),
+                    message: format!("unknown outcome {outcome:?}"),
+                }
+            })?,
+            stats: $crate::store::RunStats {
+                pages: n("pages")?,
+                seen: n("seen")?,
+                created: n("created")?,
+                updated: n("updated")?,
+                unchanged: n("unchanged")?,
+                withdrawn: n("withdrawn")?,
+                rejected: n("rejected")?,
+            },
+            first_error: r.try_get("first_error")?,
+        })
+    }};
+}
+pub(super) use run_row;
+
 /// Writes a run's final outcome and counts (inside the caller's transaction).
 macro_rules! finish_run_row {
     ($conn:expr, $run_id:expr, $outcome:expr, $stats:expr, $first_error:expr) => {
@@ -86,10 +123,6 @@ pub struct SyncRunRow {
     #[serde(flatten)]
     pub stats: RunStats,
     pub first_error: Option<String>,
-}
-
-fn count(v: i64) -> u64 {
-    u64::try_from(v).unwrap_or(0)
 }
 
 pub(super) fn signed(v: u64) -> i64 {
@@ -176,30 +209,25 @@ impl Store {
             .fetch_all(pool)
             .await?
             .into_iter()
-            .map(|r| {
-                let outcome: String = r.try_get("outcome")?;
-                Ok(SyncRunRow {
-                    id: r.try_get("id")?,
-                    source_id: r.try_get("source_id")?,
-                    started_at: r.try_get("started_at")?,
-                    finished_at: r.try_get("finished_at")?,
-                    outcome: RunOutcome::parse(&outcome).ok_or_else(|| StoreError::Corrupt {
-                        table: "sync_runs",
-                        id: outcome.clone(),
-                        message: "unknown outcome".into(),
-                    })?,
-                    stats: RunStats {
-                        pages: count(r.try_get("pages")?),
-                        seen: count(r.try_get("seen")?),
-                        created: count(r.try_get("created")?),
-                        updated: count(r.try_get("updated")?),
-                        unchanged: count(r.try_get("unchanged")?),
-                        withdrawn: count(r.try_get("withdrawn")?),
-                        rejected: count(r.try_get("rejected")?),
-                    },
-                    first_error: r.try_get("first_error")?,
-                })
-            })
+            .map(|r| run_row!(r))
+            .collect::<Result<Vec<_>, StoreError>>()?
+        });
+        Ok(rows)
+    }
+
+    /// Each source's newest run (one query, whatever the number of sources).
+    pub async fn latest_runs(&self) -> Result<Vec<SyncRunRow>, StoreError> {
+        let rows = dispatch!(self, DB, pool => {
+            sqlx::query(
+                "SELECT id, source_id, started_at, finished_at, outcome, pages, seen, created,
+                        updated, unchanged, withdrawn, rejected, first_error
+                 FROM sync_runs WHERE id IN (SELECT MAX(id) FROM sync_runs GROUP BY source_id)
+                 ORDER BY source_id",
+            )
+            .fetch_all(pool)
+            .await?
+            .into_iter()
+            .map(|r| run_row!(r))
             .collect::<Result<Vec<_>, StoreError>>()?
         });
         Ok(rows)
