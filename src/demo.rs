@@ -2,6 +2,7 @@
 //! loopback ports and syncs them through the real HTTP path into the configured database,
 //! so a new user without network sees the whole pipeline work.
 
+use std::io::IsTerminal;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -21,12 +22,16 @@ pub struct DemoArgs {
     /// The fixtures directory (default: ./fixtures, else the one in the source tree).
     #[arg(long)]
     pub fixtures: Option<PathBuf>,
-    /// After syncing, serve the read API over the demo catalogue until Ctrl-C (without it
-    /// the demo ends after the sync).
-    #[arg(long)]
+    /// After syncing, serve the read API over the demo catalogue until Ctrl-C. This is the
+    /// default when stdout is a terminal (and `CI` is not set).
+    #[arg(long, conflicts_with = "no_serve")]
     pub serve: bool,
-    /// Where `--serve` listens (default: `[api] listen`, 127.0.0.1:8080).
-    #[arg(long, value_name = "ADDR", requires = "serve")]
+    /// End after the sync. This is the default when stdout is not a terminal (scripts,
+    /// pipes, CI), so an unattended demo always terminates.
+    #[arg(long)]
+    pub no_serve: bool,
+    /// Where the read API listens (default: `[api] listen`, 127.0.0.1:8080).
+    #[arg(long, value_name = "ADDR", conflicts_with = "no_serve")]
     pub listen: Option<SocketAddr>,
 }
 
@@ -251,7 +256,7 @@ fn demo_source(id: &str, toml: &str) -> Result<SourceConfig, CliError> {
 }
 
 pub async fn run(config: &AppConfig, args: DemoArgs) -> Result<u8, CliError> {
-    let fixtures = fixtures_dir(args.fixtures)?;
+    let fixtures = fixtures_dir(args.fixtures.clone())?;
     let sources = start_platforms(&fixtures).await?;
     let store = open_store(config).await?;
     println!(
@@ -261,7 +266,8 @@ pub async fn run(config: &AppConfig, args: DemoArgs) -> Result<u8, CliError> {
     );
     let reports = crate::cli::sync_all(&store, &sources).await?;
     crate::cli::print_reports(&reports, false);
-    if args.serve {
+    let interactive = std::io::stdout().is_terminal() && std::env::var_os("CI").is_none();
+    if should_serve(&args, interactive) {
         // The recorded platforms keep running, so the admin sync endpoint works too.
         let state = crate::api::ApiState::from_config(store.clone(), config, sources);
         let addr = args.listen.unwrap_or(config.api.listen);
@@ -275,4 +281,46 @@ pub async fn run(config: &AppConfig, args: DemoArgs) -> Result<u8, CliError> {
         "\nNext: `coursefed courses list`, `coursefed courses show demo-edx:<Org+Number>`, `coursefed export`, or `coursefed demo --serve` to browse it over the read API."
     );
     Ok(crate::cli::exit_code(&reports))
+}
+
+/// Whether the demo ends by serving the read API: as asked (`--serve`, `--no-serve`,
+/// or `--listen`, which only makes sense when serving), else when run interactively.
+fn should_serve(args: &DemoArgs, interactive: bool) -> bool {
+    if args.serve || args.listen.is_some() {
+        true
+    } else if args.no_serve {
+        false
+    } else {
+        interactive
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(serve: bool, no_serve: bool, listen: Option<&str>) -> DemoArgs {
+        DemoArgs {
+            fixtures: None,
+            serve,
+            no_serve,
+            listen: listen.map(|a| a.parse().unwrap()),
+        }
+    }
+
+    #[test]
+    fn demo_serves_when_interactive_and_ends_when_unattended() {
+        assert!(should_serve(&args(false, false, None), true));
+        assert!(!should_serve(&args(false, false, None), false));
+    }
+
+    #[test]
+    fn demo_flags_override_the_terminal_default() {
+        assert!(should_serve(&args(true, false, None), false));
+        assert!(should_serve(
+            &args(false, false, Some("127.0.0.1:0")),
+            false
+        ));
+        assert!(!should_serve(&args(false, true, None), true));
+    }
 }
