@@ -604,6 +604,41 @@ async fn admin_endpoints_refuse_requests_without_the_token(db: &TestDb) {
         app.json("/v1/listings/th-admin/NU00420").await["source"],
         "th-admin"
     );
+    // A sync held elsewhere (another process's live lease) is refused with 409 naming the
+    // holder, not answered 202 for a run that cannot start.
+    // (The admin run releases its own lease just after its ledger row closes.)
+    let mut lease = None;
+    for _ in 0..200 {
+        let taken = db
+            .store
+            .take_lease(
+                "th-admin",
+                "other-host:42",
+                std::time::Duration::from_secs(60),
+            )
+            .await
+            .unwrap();
+        if let Ok(l) = taken {
+            lease = Some(l);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let lease = lease.expect("the admin run released its lease");
+    let res = app
+        .http
+        .post(app.url("/v1/sources/th-admin/sync"))
+        .bearer_auth("s3cret")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 409);
+    let v: Value = res.json().await.unwrap();
+    assert!(
+        v["detail"].as_str().unwrap().contains("other-host:42"),
+        "{v}"
+    );
+    db.store.release_lease(&lease).await.unwrap();
 
     // Dedup overrides: the body is checked, unknown listings are 404.
     let res = app

@@ -65,7 +65,7 @@ pub struct SyncStarted {
         (status = 401, description = "No or wrong bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Admin endpoints are off (no token configured)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No configured source with that id", body = Problem, content_type = "application/problem+json"),
-        (status = 409, description = "A sync of this source started here is still running", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A sync of this source is still running (started here, or holding the source's lease elsewhere)", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn sync_source(
@@ -82,6 +82,19 @@ pub async fn sync_source(
             "this server has no HTTP client to sync with".into(),
         ));
     };
+    // Another process (a daemon, a CLI sync) holding the source's live lease would refuse
+    // the run: say so now rather than answer 202 for a run that cannot start. (A lease
+    // taken between this check and the run still refuses it; the log says so.)
+    if let Some(held) = st.store.lease_of(&id).await?
+        && held.expires_at > chrono::Utc::now()
+    {
+        return Err(ApiError::Conflict(format!(
+            "source {id:?} is being synced by {} until {}",
+            held.holder,
+            held.expires_at
+                .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        )));
+    }
     {
         let mut running = st.syncing.lock().unwrap_or_else(|e| e.into_inner());
         if !running.insert(id.clone()) {
