@@ -9,6 +9,11 @@
 //! - `coursefed_sync_run_duration_seconds` — histogram
 //! - `coursefed_sync_last_success_timestamp_seconds` — gauge, Unix time
 //! - `coursefed_sync_lease_busy_total` — runs refused because another holder had the lease
+//!
+//! Daemon metrics (`coursefed run`; label `source`):
+//! - `coursefed_daemon_ticks_total` — scheduled ticks
+//! - `coursefed_daemon_ticks_skipped_total` — ticks skipped because the source's previous
+//!   run in this process was still going
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -36,6 +41,11 @@ pub const SYNC_DURATION: &str = "coursefed_sync_run_duration_seconds";
 pub const SYNC_LAST_SUCCESS: &str = "coursefed_sync_last_success_timestamp_seconds";
 /// Runs that did not start because the source's lease was held elsewhere.
 pub const SYNC_LEASE_BUSY: &str = "coursefed_sync_lease_busy_total";
+
+/// Scheduled ticks of the daemon.
+pub const DAEMON_TICKS: &str = "coursefed_daemon_ticks_total";
+/// Ticks skipped: the source's previous run in this process was still going.
+pub const DAEMON_TICKS_SKIPPED: &str = "coursefed_daemon_ticks_skipped_total";
 
 /// Run-duration buckets: a second to a few hours.
 const DURATION_BUCKETS: &[f64] = &[
@@ -92,4 +102,13 @@ pub fn record_run(
 /// Records a run refused because `source`'s lease was held by another holder.
 pub fn record_lease_busy(source: &str) {
     ::metrics::counter!(SYNC_LEASE_BUSY, "source" => source.to_owned()).increment(1);
+}
+
+/// Records a scheduled tick of `source`, and whether it was skipped because the
+/// source's previous run here was still going.
+pub fn record_tick(source: &str, skipped: bool) {
+    ::metrics::counter!(DAEMON_TICKS, "source" => source.to_owned()).increment(1);
+    if skipped {
+        ::metrics::counter!(DAEMON_TICKS_SKIPPED, "source" => source.to_owned()).increment(1);
+    }
 }

@@ -295,13 +295,28 @@ async fn tick_is_skipped_while_the_source_still_runs_here() {
         &["alpha"],
         "max_jitter_ms = 0\nshutdown_grace_seconds = 20",
     );
-    let daemon = spawn_daemon(dir.path(), "127.0.0.1:0");
+    let listen = free_port();
+    let daemon = spawn_daemon(dir.path(), &listen);
     let log = Arc::clone(&platform.log);
     wait_for(|| log.lock().unwrap().len() >= 2, Duration::from_secs(10)).await;
+    let metrics = reqwest::get(format!("http://{listen}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     sigterm(&daemon);
     let (code, summary) = finish(daemon, Duration::from_secs(20));
     assert_eq!(code, Some(0));
     assert!(summary["skipped"].as_u64().unwrap() >= 1, "{summary}");
+    // The skipped ticks are exported (the second page is served 1.5 s after the first:
+    // at least one one-second tick fell inside the run by then).
+    let skipped = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("coursefed_daemon_ticks_skipped_total{source=\"alpha\"} "))
+        .unwrap_or_else(|| panic!("no skipped-tick counter in:\n{metrics}"));
+    assert!(skipped.trim().parse::<f64>().unwrap() >= 1.0, "{metrics}");
+    assert!(metrics.contains("coursefed_daemon_ticks_total{source=\"alpha\"}"));
     assert_eq!(
         summary["busy"].as_u64(),
         Some(0),

@@ -100,7 +100,9 @@ impl Shared {
         }
         self.count(|s| s.ticks += 1);
         let id = source.id.to_string();
-        if !lock(&self.running).insert(id.clone()) {
+        let skipped = !lock(&self.running).insert(id.clone());
+        crate::metrics::record_tick(&id, skipped);
+        if skipped {
             self.count(|s| s.skipped += 1);
             tracing::info!(source = %id, "Tick skipped: the previous run of this source is still going.");
             return;
