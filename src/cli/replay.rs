@@ -6,7 +6,7 @@ use clap::Args;
 use super::sync::{load_all, select};
 use super::{CliError, exit_code, open_store, print_reports};
 use crate::config::AppConfig;
-use crate::sync::{ReplayError, replay_source};
+use crate::sync::{ReplayError, replay_source_with};
 
 #[derive(Debug, Args)]
 pub struct ReplayArgs {
@@ -29,7 +29,7 @@ pub async fn run(config: &AppConfig, args: ReplayArgs) -> Result<u8, CliError> {
         return Err(CliError::Usage(format!("unknown source {:?}", args.source)));
     };
     let store = open_store(config).await?;
-    let result = replay_source(&store, source, args.run).await;
+    let result = replay_source_with(&store, source, args.run, config.daemon.lease_ttl).await;
     store.close().await;
     let report = result.map_err(|e| match e {
         ReplayError::NothingToReplay { .. }

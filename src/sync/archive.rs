@@ -61,6 +61,23 @@ pub async fn replay_source(
     source: &SourceConfig,
     run_id: Option<i64>,
 ) -> Result<SyncReport, ReplayError> {
+    replay_source_with(
+        store,
+        source,
+        run_id,
+        super::SyncOptions::default().lease_ttl,
+    )
+    .await
+}
+
+/// [`replay_source`] holding the source's lease for `lease_ttl` at a time (`[daemon]
+/// lease_ttl_seconds`, as a sync would).
+pub async fn replay_source_with(
+    store: &Store,
+    source: &SourceConfig,
+    run_id: Option<i64>,
+    lease_ttl: std::time::Duration,
+) -> Result<SyncReport, ReplayError> {
     let source_id = source.id.as_str();
     let replayed = match run_id {
         Some(id) => {
@@ -93,7 +110,7 @@ pub async fn replay_source(
         store,
         source,
         holder: &options.holder,
-        ttl: options.lease_ttl,
+        ttl: lease_ttl,
         cancel: &options.cancel,
     };
     let report = leased

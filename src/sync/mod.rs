@@ -4,7 +4,7 @@
 pub mod archive;
 mod spool;
 
-pub use archive::{ReplayError, replay_source};
+pub use archive::{ReplayError, replay_source, replay_source_with};
 pub use spool::{MAX_STORED_REJECTS, Spool};
 /// Cancels a run (see [`SyncOptions::cancel`]).
 pub use tokio_util::sync::CancellationToken;
