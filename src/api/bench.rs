@@ -334,14 +334,20 @@ pub async fn serve_bare() -> std::io::Result<String> {
     Ok(base)
 }
 
-/// Serves the API over `store` on loopback; returns its base URL and a stopper.
+/// Serves the API over `store` on loopback (the course cache on or off); returns its base
+/// URL and a stopper.
 pub async fn serve_api(
     store: &Store,
+    course_cache: bool,
 ) -> std::io::Result<(String, tokio::sync::oneshot::Sender<()>)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app = router(ApiState::new(store.clone()));
+    let mut options = super::ApiOptions::default();
+    if !course_cache {
+        options.cache.max_bytes = 0;
+    }
+    let app = router(ApiState::new(store.clone()).with_options(options));
     tokio::spawn(super::serve(listener, app, async {
         let _ = rx.await;
     }));
