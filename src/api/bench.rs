@@ -354,6 +354,32 @@ pub async fn serve_api(
     Ok((base, tx))
 }
 
+/// Requests every path once (8 at a time), so that a measurement of the cached server
+/// shows the cache's hit path; the "cache off" server shows the miss path.
+pub async fn warm_up(base: &str, paths: &[String]) -> Result<(), String> {
+    use futures::StreamExt as _;
+    let client = reqwest::Client::new();
+    let failures = futures::stream::iter(paths)
+        .map(|p| {
+            let client = client.clone();
+            async move {
+                let res = client.get(format!("{base}{p}")).send().await;
+                res.map_err(|e| e.to_string())?
+                    .bytes()
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        })
+        .buffer_unordered(8)
+        .filter_map(|r| async move { r.err() })
+        .collect::<Vec<String>>()
+        .await;
+    match failures.first() {
+        Some(e) => Err(format!("warm-up request failed: {e}")),
+        None => Ok(()),
+    }
+}
+
 /// Course ids to fetch by id (a spread over the catalogue).
 pub async fn sample_ids(store: &Store, base: &str, n: usize) -> Result<Vec<String>, String> {
     let client = reqwest::Client::new();

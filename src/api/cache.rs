@@ -119,7 +119,7 @@ pub struct Fill<'a>(
             Arc<CachedBody>,
             BodyWeighter,
             quick_cache::DefaultHashBuilder,
-            quick_cache::DefaultLifecycle<Key, Arc<CachedBody>>,
+            quick_cache::sync::DefaultLifecycle<Key, Arc<CachedBody>>,
         >,
     >,
 );

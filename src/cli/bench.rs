@@ -233,7 +233,7 @@ async fn drop_pg_database(admin: &str, name: &str) {
 async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
     use crate::api::bench::{
         LoadSettings, filtered_paths, run_wrk, sample_ids, search_paths, serve_api, serve_bare,
-        timed_build,
+        timed_build, warm_up,
     };
     let failed = |e: &dyn std::fmt::Display| CliError::Failed(e.to_string());
     let settings = LoadSettings {
@@ -255,11 +255,6 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
         args.n, args.threads, args.connections, args.duration
     );
     let bare_base = serve_bare().await.map_err(|e| failed(&e))?;
-    let bare = load("bare axum handler".into(), bare_base, vec!["/bare".into()])
-        .await
-        .map_err(|e| failed(&e))?
-        .map_err(CliError::Failed)?;
-    print_load(&bare, None);
     for backend in args.backends.split(',').map(str::trim) {
         let (url, pg) = match backend {
             "sqlite" => (
@@ -294,6 +289,12 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
         let ids = sample_ids(&store, &base, 2000)
             .await
             .map_err(CliError::Failed)?;
+        // The ceiling, measured again per backend: the machine's load drifts.
+        let bare = load("bare axum handler".into(), bare_base.clone(), vec!["/bare".into()])
+            .await
+            .map_err(|e| failed(&e))?
+            .map_err(CliError::Failed)?;
+        print_load(&bare, None);
         // The response cache serves repeats; "cache off" is a second server over the same
         // store without it (every request reaches the database).
         for (name, on, paths) in [
@@ -304,6 +305,9 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
             ("search (limit 20)", &base, search_paths()),
             ("search, cache off", &uncached, search_paths()),
         ] {
+            if *on == base {
+                warm_up(on, &paths).await.map_err(CliError::Failed)?;
+            }
             let r = load(format!("{backend} {name}"), on.clone(), paths)
                 .await
                 .map_err(|e| failed(&e))?
