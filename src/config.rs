@@ -261,7 +261,9 @@ impl ApiFile {
             request_timeout: Duration::from_secs(timeout),
             max_body_bytes: self.max_body_bytes.unwrap_or(DEFAULT_API_MAX_BODY_BYTES),
             cache_max_bytes: self.cache_max_bytes.unwrap_or(DEFAULT_API_CACHE_MAX_BYTES),
-            cache_poll: Duration::from_millis(self.cache_poll_ms.unwrap_or(DEFAULT_API_CACHE_POLL_MS)),
+            cache_poll: Duration::from_millis(
+                self.cache_poll_ms.unwrap_or(DEFAULT_API_CACHE_POLL_MS),
+            ),
         })
     }
 }

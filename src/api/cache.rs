@@ -132,7 +132,9 @@ impl ResponseCache {
     pub fn new(options: CacheOptions) -> Self {
         // quick_cache wants an estimate of the item count: bodies are a few KiB.
         let entries = (options.max_bytes > 0).then(|| {
-            let items = usize::try_from(options.max_bytes / 2048).unwrap_or(1).max(1);
+            let items = usize::try_from(options.max_bytes / 2048)
+                .unwrap_or(1)
+                .max(1);
             quick_cache::sync::Cache::with_weighter(items, options.max_bytes, BodyWeighter)
         });
         Self {
@@ -283,7 +285,10 @@ mod tests {
     }
 
     fn body(c: &ResponseCache, valid_until: Option<DateTime<Utc>>) -> CachedBody {
-        let tagged = (Bytes::from_static(b"{}"), HeaderValue::from_static("W/\"x\""));
+        let tagged = (
+            Bytes::from_static(b"{}"),
+            HeaderValue::from_static("W/\"x\""),
+        );
         c.body(tagged, "application/json", None, valid_until)
     }
 
@@ -356,7 +361,10 @@ mod tests {
                 ..Default::default()
             },
         };
-        assert_eq!(next_boundary(std::slice::from_ref(&listing), now), Some(h(3)));
+        assert_eq!(
+            next_boundary(std::slice::from_ref(&listing), now),
+            Some(h(3))
+        );
         assert_eq!(next_boundary(&[listing], h(20)), None);
     }
 }

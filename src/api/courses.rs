@@ -12,14 +12,16 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde::Serialize;
 
 use super::ApiState;
+use super::cache::{Lookup, next_boundary};
 use super::cursor::{Cursor, fingerprint};
 use super::error::{ApiError, Problem};
 use super::params::Params;
-use super::cache::{Lookup, next_boundary};
 use super::respond::{JSON, JSON_LD, cached, render, wants_json_ld};
 use crate::domain::{Availability, listing_id};
 use crate::export::{CourseDoc, ListingDoc};
-use crate::store::{CourseLookup, CourseQuery, CourseSort, SearchQuery, StatusFilter, Store, StoreError};
+use crate::store::{
+    CourseLookup, CourseQuery, CourseSort, SearchQuery, StatusFilter, Store, StoreError,
+};
 
 /// The largest page.
 pub const MAX_LIMIT: i64 = 100;

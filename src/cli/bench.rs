@@ -290,10 +290,14 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
             .await
             .map_err(CliError::Failed)?;
         // The ceiling, measured again per backend: the machine's load drifts.
-        let bare = load("bare axum handler".into(), bare_base.clone(), vec!["/bare".into()])
-            .await
-            .map_err(|e| failed(&e))?
-            .map_err(CliError::Failed)?;
+        let bare = load(
+            "bare axum handler".into(),
+            bare_base.clone(),
+            vec!["/bare".into()],
+        )
+        .await
+        .map_err(|e| failed(&e))?
+        .map_err(CliError::Failed)?;
         print_load(&bare, None);
         // The response cache serves repeats; "cache off" is a second server over the same
         // store without it (every request reaches the database).

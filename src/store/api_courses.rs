@@ -437,8 +437,14 @@ impl Store {
         {
             let id: String = r.try_get("id")?;
             Ok(match sort {
-                CourseSort::Relevance => CourseKey::Relevance { score: r.try_get("score")?, id },
-                CourseSort::Updated => CourseKey::Updated { at: r.try_get("updated_at")?, id },
+                CourseSort::Relevance => CourseKey::Relevance {
+                    score: r.try_get("score")?,
+                    id,
+                },
+                CourseSort::Updated => CourseKey::Updated {
+                    at: r.try_get("updated_at")?,
+                    id,
+                },
                 CourseSort::Start => {
                     let start: Option<DateTime<Utc>> = if r.try_get_raw("next_start").is_ok() {
                         r.try_get("next_start")?
@@ -454,7 +460,9 @@ impl Store {
                 let mut conn = Interruptible::acquire(&b.read).await?;
                 let rows = bind_params!(sql).fetch_all(conn.conn()).await?;
                 conn.finish();
-                rows.iter().map(|r| key(r, sort)).collect::<Result<Vec<_>, _>>()?
+                rows.iter()
+                    .map(|r| key(r, sort))
+                    .collect::<Result<Vec<_>, _>>()?
             }
             Store::Postgres(b) => bind_params!(sql)
                 .fetch_all(&b.pool)

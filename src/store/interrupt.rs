@@ -40,7 +40,9 @@ impl Interruptible {
     /// The connection to run statements on.
     pub fn conn(&mut self) -> &mut SqliteConnection {
         // Only `finish` and `drop` take the connection, and both consume `self`.
-        self.conn.as_deref_mut().expect("connection taken only on finish or drop")
+        self.conn
+            .as_deref_mut()
+            .expect("connection taken only on finish or drop")
     }
 
     /// Returns the connection to the pool: its statements ran to the end.

@@ -142,7 +142,9 @@ pub(super) fn push_hits(sql: &mut Sql, dialect: Dialect, q: &SearchQuery) {
                     .bind(like_contains(t))
                     .push(" THEN 2.0 ELSE 0.0 END) + ");
             }
-            sql.push("1.0 / (2 + length(ls.title)))::float8 AS score FROM listing_search ls WHERE 1 = 1");
+            sql.push(
+                "1.0 / (2 + length(ls.title)))::float8 AS score FROM listing_search ls WHERE 1 = 1",
+            );
             for t in &q.terms {
                 sql.push(" AND ls.doc LIKE ").bind(like_contains(t));
             }
