@@ -110,19 +110,18 @@ pub enum Lookup<'a> {
     Miss(Fill<'a>),
 }
 
+/// quick_cache's placeholder for a missed key.
+type Guard<'a> = quick_cache::sync::PlaceholderGuard<
+    'a,
+    Key,
+    Arc<CachedBody>,
+    BodyWeighter,
+    quick_cache::DefaultHashBuilder,
+    quick_cache::sync::DefaultLifecycle<Key, Arc<CachedBody>>,
+>;
+
 /// The right to store the body of a missed key (others asking for it wait meanwhile).
-pub struct Fill<'a>(
-    Option<
-        quick_cache::sync::PlaceholderGuard<
-            'a,
-            Key,
-            Arc<CachedBody>,
-            BodyWeighter,
-            quick_cache::DefaultHashBuilder,
-            quick_cache::sync::DefaultLifecycle<Key, Arc<CachedBody>>,
-        >,
-    >,
-);
+pub struct Fill<'a>(Option<Guard<'a>>);
 
 /// What a request learnt from [`ResponseCache::current`]: the generation to store under.
 #[derive(Debug, Clone, Copy)]
