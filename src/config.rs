@@ -91,6 +91,8 @@ struct ApiFile {
     admin_token: Option<String>,
     request_timeout_seconds: Option<u64>,
     max_body_bytes: Option<usize>,
+    cache_max_bytes: Option<u64>,
+    cache_poll_ms: Option<u64>,
 }
 
 /// Values given on the command line or in the environment; `None` means "not given".
@@ -204,12 +206,20 @@ pub struct ApiConfig {
     pub request_timeout: Duration,
     /// A larger request body is refused (413).
     pub max_body_bytes: usize,
+    /// The response cache's size in bytes (`[api] cache_max_bytes`; 0: off).
+    pub cache_max_bytes: u64,
+    /// How often the response cache reads the catalogue version (`[api] cache_poll_ms`).
+    pub cache_poll: Duration,
 }
 
 /// The default `[api] request_timeout_seconds`.
 pub const DEFAULT_API_TIMEOUT_SECONDS: u64 = 10;
 /// The default `[api] max_body_bytes`.
 pub const DEFAULT_API_MAX_BODY_BYTES: usize = 64 * 1024;
+/// The default `[api] cache_max_bytes`.
+pub const DEFAULT_API_CACHE_MAX_BYTES: u64 = 64 * 1024 * 1024;
+/// The default `[api] cache_poll_ms`.
+pub const DEFAULT_API_CACHE_POLL_MS: u64 = 1000;
 
 impl ApiFile {
     fn resolve(self, file: &Path, listen: SocketAddr) -> Result<ApiConfig, ConfigError> {
@@ -250,6 +260,10 @@ impl ApiFile {
             admin_token,
             request_timeout: Duration::from_secs(timeout),
             max_body_bytes: self.max_body_bytes.unwrap_or(DEFAULT_API_MAX_BODY_BYTES),
+            cache_max_bytes: self.cache_max_bytes.unwrap_or(DEFAULT_API_CACHE_MAX_BYTES),
+            cache_poll: Duration::from_millis(
+                self.cache_poll_ms.unwrap_or(DEFAULT_API_CACHE_POLL_MS),
+            ),
         })
     }
 }

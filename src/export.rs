@@ -13,7 +13,7 @@ use crate::store::{ListingFilter, Store, StoreError, StoredListing};
 
 /// A canonical course with all its listings. Each course-level field comes from one
 /// listing, named in `provenance` (see [`CourseDoc::from_listings`] for the precedence).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct CourseDoc {
     pub id: String,
     /// `active` while any listing is active.
@@ -41,7 +41,7 @@ pub struct CourseDoc {
 }
 
 /// A listing in the export shape. Absent values are `null` or `[]`, never `""`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ListingDoc {
     pub id: String,
     pub source: String,
@@ -72,7 +72,7 @@ pub struct ListingDoc {
 }
 
 /// Effort as stated, with what was parsed from it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EffortDoc {
     pub text: Option<String>,
     pub hours_per_week_min: Option<f64>,
@@ -81,7 +81,7 @@ pub struct EffortDoc {
 }
 
 /// A run in the export shape; dates are RFC 3339 UTC or null.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RunDoc {
     pub id: String,
     pub start: Option<String>,

@@ -23,7 +23,8 @@
 //! - [`export`]: the catalogue as JSON lines, in the final course shape.
 //! - [`demo`]: a loopback platform serving the recorded fixtures.
 //! - [`bench`]: the ingest benchmark.
-//! - [`api`]: the axum read API (courses, search, change feed, sources, admin) and its bench.
+//! - [`api`]: the axum read API (courses, search, change feed, sources, admin), its
+//!   response cache (validated by the change log) and its bench.
 //! - [`metrics`]: the process-wide Prometheus recorder.
 //! - [`cli`]: the `coursefed` commands (one file each); `main.rs` only parses and exits.
 //! - [`telemetry`]: tracing set-up.

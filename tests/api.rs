@@ -437,6 +437,74 @@ async fn change_feed_follows_creates_updates_and_withdrawals(db: &TestDb) {
     assert_eq!(l["title"], "การเงินส่วนบุคคล ฉบับปรับปรุง");
 }
 
+/// The course id of a listing.
+async fn course_of(app: &App, listing: &str) -> String {
+    let (source, external_id) = listing.split_once(':').unwrap();
+    app.json(&format!("/v1/listings/{source}/{external_id}"))
+        .await["course_id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn a_withdrawal_counts_as_an_update_for_sort_updated(db: &TestDb) {
+    let a = ThaiPortal::start("th-a").await;
+    let b = ThaiPortal::start("th-b").await;
+    a.serve(&thai_courses(&["NU00420", "NU00436"], &[])).await;
+    sync(&db.store, std::slice::from_ref(&a.source)).await;
+    b.serve(&thai_courses(&["NU00437"], &[])).await;
+    sync(&db.store, std::slice::from_ref(&b.source)).await;
+    // Source a drops NU00436: its course is withdrawn after b's course was created.
+    a.serve(&thai_courses(&["NU00420"], &[])).await;
+    sync(&db.store, std::slice::from_ref(&a.source)).await;
+    let app = spawn(ApiState::new(db.store.clone())).await;
+    let gone = course_of(&app, "th-a:NU00436").await;
+    let newest = app
+        .all_ids("/v1/courses?sort=updated&status=any&limit=100")
+        .await;
+    assert_eq!(newest.first(), Some(&gone), "{newest:?}");
+    assert_eq!(
+        app.all_ids("/v1/courses?sort=updated&status=withdrawn&limit=100")
+            .await,
+        [gone]
+    );
+}
+
+async fn a_cached_course_follows_changes_by_other_writers(db: &TestDb) {
+    let portal = ThaiPortal::start("th-cache").await;
+    portal.serve(&thai_courses(&["NU00420"], &[])).await;
+    sync(&db.store, std::slice::from_ref(&portal.source)).await;
+    // `spawn` has the cache read the catalogue version on every request.
+    let app = spawn(ApiState::new(db.store.clone())).await;
+    let course = course_of(&app, "th-cache:NU00420").await;
+    let path = format!("/v1/courses/{course}");
+    let get = |etag: Option<String>| {
+        let mut req = app.http.get(app.url(&path));
+        if let Some(e) = etag {
+            req = req.header("If-None-Match", e);
+        }
+        req.send()
+    };
+    let first = get(None).await.unwrap();
+    let etag = first.headers()["etag"].to_str().unwrap().to_owned();
+    let before: Value = first.json().await.unwrap();
+    // Served from the cache: the same tag, and 304 for it.
+    let again = get(Some(etag.clone())).await.unwrap();
+    assert_eq!(again.status(), 304);
+    // Another writer (here the store directly, as a daemon in another process would)
+    // retitles the course.
+    let mut changed = thai_courses(&["NU00420"], &[]);
+    changed["data"][0]["title"] = Value::from("การเงินส่วนบุคคล ฉบับปรับปรุง");
+    portal.serve(&changed).await;
+    sync(&db.store, std::slice::from_ref(&portal.source)).await;
+    let after = get(Some(etag.clone())).await.unwrap();
+    assert_eq!(after.status(), 200, "the old tag no longer matches");
+    assert_ne!(after.headers()["etag"].to_str().unwrap(), etag);
+    let after: Value = after.json().await.unwrap();
+    assert_ne!(after["title"], before["title"]);
+    assert_eq!(after["title"], "การเงินส่วนบุคคล ฉบับปรับปรุง");
+}
+
 async fn matching_etag_answers_304(db: &TestDb) {
     demo_catalogue(&db.store).await;
     let app = spawn(ApiState::new(db.store.clone())).await;
@@ -775,6 +843,41 @@ async fn openapi_document_matches_the_routes(db: &TestDb) {
             "{op} answered {status}, undocumented"
         );
     }
+    // The documented bodies are the real shapes: every field a course, a listing and a
+    // run carry is a documented property, and the other way round.
+    let schemas = &doc["components"]["schemas"];
+    let body_ref = |path: &str| {
+        doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+            .clone()
+    };
+    assert_eq!(
+        body_ref("/v1/courses/{id}")["$ref"],
+        "#/components/schemas/CourseDoc"
+    );
+    let properties = |name: &str| -> BTreeSet<String> {
+        schemas[name]["properties"]
+            .as_object()
+            .unwrap_or_else(|| panic!("{name} has no properties: {}", schemas[name]))
+            .keys()
+            .cloned()
+            .collect()
+    };
+    let keys = |v: &Value| -> BTreeSet<String> { v.as_object().unwrap().keys().cloned().collect() };
+    let body = app.json(&format!("/v1/courses/{course}")).await;
+    assert_eq!(properties("CourseDoc"), keys(&body));
+    let listing = &body["listings"][0];
+    assert_eq!(properties("ListingDoc"), keys(listing));
+    let with_runs = app.json("/v1/courses?limit=100").await["courses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["listings"].as_array().unwrap().clone())
+        .flat_map(|l| l["runs"].as_array().unwrap().clone())
+        .next()
+        .expect("a run in the demo catalogue");
+    assert_eq!(properties("RunDoc"), keys(&with_runs));
+    let list = app.json("/v1/courses?limit=1").await;
+    assert_eq!(properties("CourseList"), keys(&list));
 }
 
 async fn json_ld_gzip_and_cors(db: &TestDb) {
@@ -877,6 +980,8 @@ on_both_backends!(
     every_filter_selects_what_it_says,
     merged_ids_redirect_to_the_survivor,
     change_feed_follows_creates_updates_and_withdrawals,
+    a_withdrawal_counts_as_an_update_for_sort_updated,
+    a_cached_course_follows_changes_by_other_writers,
     matching_etag_answers_304,
     bad_input_is_problem_json_naming_the_parameter,
     admin_endpoints_refuse_requests_without_the_token,

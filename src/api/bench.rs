@@ -334,18 +334,50 @@ pub async fn serve_bare() -> std::io::Result<String> {
     Ok(base)
 }
 
-/// Serves the API over `store` on loopback; returns its base URL and a stopper.
+/// Serves the API over `store` on loopback (the course cache on or off); returns its base
+/// URL and a stopper.
 pub async fn serve_api(
     store: &Store,
+    course_cache: bool,
 ) -> std::io::Result<(String, tokio::sync::oneshot::Sender<()>)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app = router(ApiState::new(store.clone()));
+    let mut options = super::ApiOptions::default();
+    if !course_cache {
+        options.cache.max_bytes = 0;
+    }
+    let app = router(ApiState::new(store.clone()).with_options(options));
     tokio::spawn(super::serve(listener, app, async {
         let _ = rx.await;
     }));
     Ok((base, tx))
+}
+
+/// Requests every path once (8 at a time), so that a measurement of the cached server
+/// shows the cache's hit path; the "cache off" server shows the miss path.
+pub async fn warm_up(base: &str, paths: &[String]) -> Result<(), String> {
+    use futures::StreamExt as _;
+    let client = reqwest::Client::new();
+    let failures = futures::stream::iter(paths)
+        .map(|p| {
+            let client = client.clone();
+            async move {
+                let res = client.get(format!("{base}{p}")).send().await;
+                res.map_err(|e| e.to_string())?
+                    .bytes()
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        })
+        .buffer_unordered(8)
+        .filter_map(|r| async move { r.err() })
+        .collect::<Vec<String>>()
+        .await;
+    match failures.first() {
+        Some(e) => Err(format!("warm-up request failed: {e}")),
+        None => Ok(()),
+    }
 }
 
 /// Course ids to fetch by id (a spread over the catalogue).

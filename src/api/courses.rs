@@ -12,13 +12,16 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde::Serialize;
 
 use super::ApiState;
+use super::cache::{Lookup, next_boundary};
 use super::cursor::{Cursor, fingerprint};
 use super::error::{ApiError, Problem};
 use super::params::Params;
-use super::respond::{JSON, JSON_LD, cached, wants_json_ld};
+use super::respond::{JSON, JSON_LD, cached, render, wants_json_ld};
 use crate::domain::{Availability, listing_id};
 use crate::export::{CourseDoc, ListingDoc};
-use crate::store::{CourseQuery, CourseSort, SearchQuery, StatusFilter, Store, StoreError};
+use crate::store::{
+    CourseLookup, CourseQuery, CourseSort, SearchQuery, StatusFilter, Store, StoreError,
+};
 
 /// The largest page.
 pub const MAX_LIMIT: i64 = 100;
@@ -84,7 +87,6 @@ pub struct CourseListParams {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CourseList {
     /// Courses in the export shape (`coursefed export`), each with its listings and runs.
-    #[schema(value_type = Vec<Object>)]
     pub courses: Vec<CourseDoc>,
     /// The next page (path and query), or null on the last page.
     pub next: Option<String>,
@@ -96,7 +98,6 @@ pub struct ListingView {
     pub course_id: String,
     /// The listing in the export shape.
     #[serde(flatten)]
-    #[schema(value_type = Object)]
     pub listing: ListingDoc,
 }
 
@@ -246,6 +247,12 @@ pub async fn list_courses(
 ) -> Result<Response, ApiError> {
     let p = Params::parse(raw.as_deref(), LIST_PARAMS)?;
     let (query, fp) = course_query(&p)?;
+    let key = format!("courses?{}", raw.as_deref().unwrap_or_default());
+    let generation = st.cache.current(&st.store).await?;
+    let fill = match st.cache.lookup(&key).await {
+        Lookup::Hit(hit) => return Ok(hit.respond(&headers)),
+        Lookup::Miss(fill) => fill,
+    };
     let page = st.store.course_page(&query).await?;
     let courses = course_docs(&st.store, &page.ids, query.now).await?;
     let next = page.next.map(|key| {
@@ -257,20 +264,15 @@ pub async fn list_courses(
         };
         next_link("/v1/courses", &p, &c.encode())
     });
-    let mut res = cached(
-        &headers,
-        JSON,
-        &CourseList {
-            courses,
-            next: next.clone(),
-        },
-    )?;
-    if let Some(n) = next
-        && let Ok(v) = HeaderValue::from_str(&format!("<{n}>; rel=\"next\""))
-    {
-        res.headers_mut().insert(header::LINK, v);
-    }
-    Ok(res)
+    let link = next
+        .as_ref()
+        .and_then(|n| HeaderValue::from_str(&format!("<{n}>; rel=\"next\"")).ok());
+    let tagged = render(&CourseList { courses, next })?;
+    // A page is judged at `query.now`: a first page's `now` is this minute's start, so its
+    // answer holds until the next minute; a later page's `now` comes from its cursor.
+    let valid_until = (p.str("cursor")?.is_none()).then(|| query.now + TimeDelta::minutes(1));
+    let body = st.cache.body(tagged, JSON, link, valid_until);
+    Ok(st.cache.put(generation, fill, body).respond(&headers))
 }
 
 /// One course with its listings, runs and provenance.
@@ -280,7 +282,7 @@ pub async fn list_courses(
     tag = "courses",
     params(("id" = String, Path, description = "The course id (opaque, stable)")),
     responses(
-        (status = 200, description = "The course in the export shape; with `Accept: application/ld+json`, a schema.org `Course`", body = Object),
+        (status = 200, description = "The course in the export shape; with `Accept: application/ld+json`, a schema.org `Course`", body = CourseDoc),
         (status = 304, description = "Not modified"),
         (status = 308, description = "The id was merged into another course: `Location` names the survivor"),
         (status = 404, description = "No such course", body = Problem, content_type = "application/problem+json"),
@@ -291,33 +293,50 @@ pub async fn get_course(
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    match st.store.resolve_course(&id).await? {
-        None => Err(ApiError::NotFound(format!("no course {id:?}"))),
-        Some((to, true)) => {
+    let json_ld = wants_json_ld(&headers);
+    let key = format!("{}:{id}", if json_ld { "course-ld" } else { "course" });
+    let generation = st.cache.current(&st.store).await?;
+    let fill = match st.cache.lookup(&key).await {
+        Lookup::Hit(hit) => return Ok(hit.respond(&headers)),
+        Lookup::Miss(fill) => fill,
+    };
+    let listings = match st.store.course_lookup(&id).await? {
+        CourseLookup::Missing => return Err(ApiError::NotFound(format!("no course {id:?}"))),
+        CourseLookup::MergedInto(to) => {
+            // Redirects are kept one hop long; resolving guards against a longer chain.
+            let to = match st.store.resolve_course(&to).await? {
+                Some((last, _)) => last,
+                None => to,
+            };
             let location = format!(
                 "/v1/courses/{}",
                 percent_encoding::utf8_percent_encode(&to, percent_encoding::NON_ALPHANUMERIC)
             );
-            Ok((
+            return Ok((
                 StatusCode::PERMANENT_REDIRECT,
                 [(header::LOCATION, location.clone())],
                 axum::Json(serde_json::json!({ "merged_into": to, "location": location })),
             )
-                .into_response())
+                .into_response());
         }
-        Some((_, false)) => {
-            let now = Utc::now();
-            let doc = course_docs(&st.store, std::slice::from_ref(&id), now)
-                .await?
-                .pop()
-                .ok_or_else(|| ApiError::NotFound(format!("no course {id:?}")))?;
-            if wants_json_ld(&headers) {
-                cached(&headers, JSON_LD, &super::jsonld::course(&doc))
-            } else {
-                cached(&headers, JSON, &doc)
-            }
-        }
-    }
+        CourseLookup::Found(listings) => listings,
+    };
+    let now = Utc::now();
+    let valid_until = next_boundary(&listings, now);
+    let doc = CourseDoc::from_listings(
+        id.clone(),
+        listings
+            .into_iter()
+            .map(|l| ListingDoc::from_stored(l, now))
+            .collect(),
+    );
+    let (content_type, tagged) = if json_ld {
+        (JSON_LD, render(&super::jsonld::course(&doc))?)
+    } else {
+        (JSON, render(&doc)?)
+    };
+    let body = st.cache.body(tagged, content_type, None, valid_until);
+    Ok(st.cache.put(generation, fill, body).respond(&headers))
 }
 
 /// One listing (a course as one source lists it).

@@ -7,10 +7,12 @@
 //! - [`changes`]: the change feed. [`sources`]: sources and their runs.
 //! - [`admin`]: bearer-token endpoints (sync now; dedup overrides).
 //! - [`error`]: problem+json. [`respond`]: ETags and 304. [`params`], [`cursor`], [`jsonld`].
+//! - [`cache`]: rendered course bodies and pages, validated by the change log's version.
 //! - [`bench`]: `coursefed bench api`.
 
 pub mod admin;
 pub mod bench;
+pub mod cache;
 pub mod changes;
 pub mod courses;
 pub mod cursor;
@@ -40,6 +42,7 @@ use utoipa_axum::routes;
 use crate::config::{ApiConfig, AppConfig, SourceConfig};
 use crate::fetch::HttpClient;
 use crate::store::Store;
+use cache::{CacheOptions, ResponseCache};
 use error::{ApiError, PROBLEM_JSON, Problem, problem};
 
 /// Limits and cross-origin settings of the server (`[api]` in `coursefed.toml`).
@@ -51,6 +54,8 @@ pub struct ApiOptions {
     pub request_timeout: Duration,
     /// A larger request body is refused (413).
     pub max_body_bytes: usize,
+    /// The response cache of the course endpoints (see [`cache`]).
+    pub cache: CacheOptions,
 }
 
 impl Default for ApiOptions {
@@ -59,6 +64,7 @@ impl Default for ApiOptions {
             cors_origins: Vec::new(),
             request_timeout: Duration::from_secs(crate::config::DEFAULT_API_TIMEOUT_SECONDS),
             max_body_bytes: crate::config::DEFAULT_API_MAX_BODY_BYTES,
+            cache: CacheOptions::default(),
         }
     }
 }
@@ -69,6 +75,11 @@ impl From<&ApiConfig> for ApiOptions {
             cors_origins: c.cors_origins.clone(),
             request_timeout: c.request_timeout,
             max_body_bytes: c.max_body_bytes,
+            cache: CacheOptions {
+                max_bytes: c.cache_max_bytes,
+                poll: c.cache_poll,
+                ..CacheOptions::default()
+            },
         }
     }
 }
@@ -88,6 +99,8 @@ pub struct ApiState {
     syncing: Arc<Mutex<HashSet<String>>>,
     /// The OpenAPI document, rendered once when the router is built.
     openapi: Arc<OnceLock<String>>,
+    /// Rendered course bodies and pages (see [`cache`]); follows `options.cache`.
+    cache: Arc<ResponseCache>,
 }
 
 impl ApiState {
@@ -100,6 +113,7 @@ impl ApiState {
             options: ApiOptions::default(),
             syncing: Arc::default(),
             openapi: Arc::default(),
+            cache: Arc::new(ResponseCache::new(CacheOptions::default())),
         }
     }
 
@@ -117,9 +131,15 @@ impl ApiState {
             admin_token: config.api.admin_token.clone(),
             sources: Arc::new(sources),
             http,
-            options: ApiOptions::from(&config.api),
-            ..Self::new(store)
+            ..Self::new(store).with_options(ApiOptions::from(&config.api))
         }
+    }
+
+    /// Sets the server options (a fresh course cache follows them).
+    pub fn with_options(mut self, options: ApiOptions) -> Self {
+        self.cache = Arc::new(ResponseCache::new(options.cache.clone()));
+        self.options = options;
+        self
     }
 
     /// Sets the admin token (`None`: admin endpoints off).

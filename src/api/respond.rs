@@ -1,6 +1,7 @@
 //! Successful responses: JSON bodies with a weak `ETag` over their bytes, answered with
 //! `304 Not Modified` when the client's `If-None-Match` already has them.
 
+use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -33,24 +34,40 @@ pub fn cached<T: Serialize>(
     content_type: &'static str,
     value: &T,
 ) -> Result<Response, ApiError> {
+    let (body, etag) = render(value)?;
+    Ok(respond(req, content_type, body, &etag))
+}
+
+/// The JSON bytes of `value` and their entity tag.
+pub fn render<T: Serialize>(value: &T) -> Result<(Bytes, HeaderValue), ApiError> {
     let body = serde_json::to_vec(value)
         .map_err(|e| ApiError::Unavailable(format!("cannot serialise the response: {e}")))?;
-    Ok(cached_bytes(req, content_type, body))
+    let etag = HeaderValue::from_str(&etag_of(&body)).unwrap_or(HeaderValue::from_static("\"\""));
+    Ok((Bytes::from(body), etag))
 }
 
 /// `body` as a cacheable response of `content_type`, or a 304.
 pub fn cached_bytes(req: &HeaderMap, content_type: &'static str, body: Vec<u8>) -> Response {
-    let etag = etag_of(&body);
-    let etag_value = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\""));
+    let etag = HeaderValue::from_str(&etag_of(&body)).unwrap_or(HeaderValue::from_static("\"\""));
+    respond(req, content_type, Bytes::from(body), &etag)
+}
+
+/// `body` with its entity tag `etag`, or a 304 when the client has it.
+pub fn respond(
+    req: &HeaderMap,
+    content_type: &'static str,
+    body: Bytes,
+    etag: &HeaderValue,
+) -> Response {
     let common = [
-        (header::ETAG, etag_value),
+        (header::ETAG, etag.clone()),
         (
             header::VARY,
             HeaderValue::from_static("Accept, Accept-Encoding"),
         ),
         (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
     ];
-    if matches_etag(req, &etag) {
+    if matches_etag(req, etag.to_str().unwrap_or_default()) {
         return (StatusCode::NOT_MODIFIED, common).into_response();
     }
     (

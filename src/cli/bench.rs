@@ -184,9 +184,19 @@ fn print_load(r: &crate::api::bench::LoadResult, bare: Option<f64>) {
         String::new()
     };
     println!(
-        "{:<28} {:>10.0} req/s   p50 {:>8.2} ms   p99 {:>8.2} ms{ratio}{errors}",
-        r.name, r.requests_per_sec, r.p50_ms, r.p99_ms
+        "{:<36} {:>10.0} req/s   p50 {:>8.2} ms   p99 {:>8.2} ms{ratio}{errors}{}",
+        r.name,
+        r.requests_per_sec,
+        r.p50_ms,
+        r.p99_ms,
+        load_average().map_or(String::new(), |l| format!("  (load {l})"))
     );
+}
+
+/// The 1-minute load average (Linux), to judge how loaded the machine was.
+fn load_average() -> Option<String> {
+    let text = std::fs::read_to_string("/proc/loadavg").ok()?;
+    text.split_whitespace().next().map(str::to_owned)
 }
 
 /// A fresh PostgreSQL database on `admin`: (url, name).
@@ -223,7 +233,7 @@ async fn drop_pg_database(admin: &str, name: &str) {
 async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
     use crate::api::bench::{
         LoadSettings, filtered_paths, run_wrk, sample_ids, search_paths, serve_api, serve_bare,
-        timed_build,
+        timed_build, warm_up,
     };
     let failed = |e: &dyn std::fmt::Display| CliError::Failed(e.to_string());
     let settings = LoadSettings {
@@ -245,11 +255,6 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
         args.n, args.threads, args.connections, args.duration
     );
     let bare_base = serve_bare().await.map_err(|e| failed(&e))?;
-    let bare = load("bare axum handler".into(), bare_base, vec!["/bare".into()])
-        .await
-        .map_err(|e| failed(&e))?
-        .map_err(CliError::Failed)?;
-    print_load(&bare, None);
     for backend in args.backends.split(',').map(str::trim) {
         let (url, pg) = match backend {
             "sqlite" => (
@@ -279,34 +284,54 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
             args.n,
             built.as_secs_f64()
         );
-        let (base, stop) = serve_api(&store).await.map_err(|e| failed(&e))?;
+        let (base, stop) = serve_api(&store, true).await.map_err(|e| failed(&e))?;
+        let (uncached, stop_uncached) = serve_api(&store, false).await.map_err(|e| failed(&e))?;
         let ids = sample_ids(&store, &base, 2000)
             .await
             .map_err(CliError::Failed)?;
-        for (name, paths) in [
-            ("course by id", ids),
-            ("filtered list (limit 20)", filtered_paths()),
-            ("search (limit 20)", search_paths()),
+        // The ceiling, measured again per backend: the machine's load drifts.
+        let bare = load(
+            "bare axum handler".into(),
+            bare_base.clone(),
+            vec!["/bare".into()],
+        )
+        .await
+        .map_err(|e| failed(&e))?
+        .map_err(CliError::Failed)?;
+        print_load(&bare, None);
+        // The response cache serves repeats; "cache off" is a second server over the same
+        // store without it (every request reaches the database).
+        for (name, on, paths) in [
+            ("course by id", &base, ids.clone()),
+            ("course by id, cache off", &uncached, ids),
+            ("filtered list (limit 20)", &base, filtered_paths()),
+            ("filtered list, cache off", &uncached, filtered_paths()),
+            ("search (limit 20)", &base, search_paths()),
+            ("search, cache off", &uncached, search_paths()),
         ] {
-            let r = load(format!("{backend} {name}"), base.clone(), paths)
+            if *on == base {
+                warm_up(on, &paths).await.map_err(CliError::Failed)?;
+            }
+            let r = load(format!("{backend} {name}"), on.clone(), paths)
                 .await
                 .map_err(|e| failed(&e))?
                 .map_err(CliError::Failed)?;
             print_load(&r, Some(bare.requests_per_sec));
         }
-        // Latency without queueing behind the read pool: 4 connections.
+        // Latency without queueing behind the read pool: 4 connections, no cache.
         let quiet = LoadSettings {
             connections: 4,
             ..settings.clone()
         };
-        let (s2, d2, b2) = (quiet, dir.clone(), base.clone());
-        let name = format!("{backend} search, 4 conns");
+        let (s2, d2, b2) = (quiet, dir.clone(), uncached.clone());
+        let name = format!("{backend} search, cache off, 4 conns");
         let r = tokio::task::spawn_blocking(move || run_wrk(&name, &b2, &search_paths(), &s2, &d2))
             .await
             .map_err(|e| failed(&e))?
             .map_err(CliError::Failed)?;
         print_load(&r, Some(bare.requests_per_sec));
         let _ = stop.send(());
+        let _ = stop_uncached.send(());
         store.close().await;
         if let Some((admin, name)) = pg {
             if args.dir.is_some() {

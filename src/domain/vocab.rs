@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// How a run is paced.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Pacing {
     /// Learners go at their own pace.
@@ -14,7 +14,7 @@ pub enum Pacing {
 }
 
 /// How a listing can be taken.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Access {
     Free,
@@ -25,7 +25,7 @@ pub enum Access {
 
 /// Where a run stands relative to now, derived from its dates (never copied from a
 /// platform's display string).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Availability {
     Upcoming,
@@ -36,7 +36,7 @@ pub enum Availability {
 }
 
 /// Whether a listing is still offered by its source.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ListingStatus {
     Active,
@@ -62,7 +62,7 @@ impl ListingStatus {
 }
 
 /// How a sync run ended, as the ledger records it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum RunOutcome {
     /// Still in progress (or the process died; a later run marks it `abandoned`).

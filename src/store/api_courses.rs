@@ -17,6 +17,7 @@ use sqlx::Row;
 use super::api_sql::{Sql, bind_params};
 use super::search::{Dialect, SearchQuery, push_hits};
 
+use super::interrupt::Interruptible;
 use super::{Store, StoreError, StoredListing, dispatch};
 use crate::domain::Availability;
 
@@ -84,6 +85,17 @@ pub struct CourseQuery {
     pub limit: u32,
     /// The instant availability and next start are judged at (kept across pages).
     pub now: DateTime<Utc>,
+}
+
+/// What a course id names, read for `GET /v1/courses/{id}`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CourseLookup {
+    /// No such course.
+    Missing,
+    /// Merged away into this course (redirects are kept one hop long).
+    MergedInto(String),
+    /// The course: every listing (any status) with runs, in listing id order.
+    Found(Vec<StoredListing>),
 }
 
 /// One page of course ids, and the key to continue after when there are more.
@@ -411,30 +423,54 @@ impl Store {
         }
     }
 
-    /// Rows of `(id, key)` for a built query.
+    /// Rows of `(id, key)` for a built query. On SQLite the statement stops when the
+    /// request is given up (see [`Interruptible`]); on PostgreSQL it runs to its end (sqlx
+    /// sends no cancel request).
     async fn key_rows(&self, sql: &Sql, sort: CourseSort) -> Result<Vec<CourseKey>, StoreError> {
-        let keys = dispatch!(self, DB, pool => {
-            bind_params!(sql)
-                .fetch_all(pool)
+        fn key<R: Row>(r: &R, sort: CourseSort) -> Result<CourseKey, sqlx::Error>
+        where
+            for<'a> &'a str: sqlx::ColumnIndex<R>,
+            for<'a> String: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+            for<'a> f64: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+            for<'a> DateTime<Utc>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+            for<'a> Option<DateTime<Utc>>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+        {
+            let id: String = r.try_get("id")?;
+            Ok(match sort {
+                CourseSort::Relevance => CourseKey::Relevance {
+                    score: r.try_get("score")?,
+                    id,
+                },
+                CourseSort::Updated => CourseKey::Updated {
+                    at: r.try_get("updated_at")?,
+                    id,
+                },
+                CourseSort::Start => {
+                    let start: Option<DateTime<Utc>> = if r.try_get_raw("next_start").is_ok() {
+                        r.try_get("next_start")?
+                    } else {
+                        None
+                    };
+                    CourseKey::Start { start, id }
+                }
+            })
+        }
+        let keys = match self {
+            Store::Sqlite(b) => {
+                let mut conn = Interruptible::acquire(&b.read).await?;
+                let rows = bind_params!(sql).fetch_all(conn.conn()).await?;
+                conn.finish();
+                rows.iter()
+                    .map(|r| key(r, sort))
+                    .collect::<Result<Vec<_>, _>>()?
+            }
+            Store::Postgres(b) => bind_params!(sql)
+                .fetch_all(&b.pool)
                 .await?
                 .iter()
-                .map(|r| {
-                    let id: String = r.try_get("id")?;
-                    Ok(match sort {
-                        CourseSort::Relevance => CourseKey::Relevance { score: r.try_get("score")?, id },
-                        CourseSort::Updated => CourseKey::Updated { at: r.try_get("updated_at")?, id },
-                        CourseSort::Start => {
-                            let start: Option<DateTime<Utc>> = if r.try_get_raw("next_start").is_ok() {
-                                r.try_get("next_start")?
-                            } else {
-                                None
-                            };
-                            CourseKey::Start { start, id }
-                        }
-                    })
-                })
-                .collect::<Result<Vec<_>, sqlx::Error>>()?
-        });
+                .map(|r| key(r, sort))
+                .collect::<Result<Vec<_>, _>>()?,
+        };
         Ok(keys)
     }
 
@@ -501,6 +537,37 @@ impl Store {
             })
             .collect();
         Ok(CoursePage { ids, next })
+    }
+
+    /// A course with its listings for the by-id endpoint: the course row and its listings
+    /// in one statement, the runs in a second (none when merged away or missing).
+    pub async fn course_lookup(&self, id: &str) -> Result<CourseLookup, StoreError> {
+        let found = dispatch!(self, DB, pool => {
+            let rows = sqlx::query(
+                "SELECT m.merged_into AS merged_into, l.* FROM (SELECT id AS cid, merged_into FROM courses WHERE id = $1) m
+                 LEFT JOIN listings l ON l.course_id = m.cid ORDER BY l.id",
+            )
+            .bind(id)
+            .fetch_all(pool)
+            .await?;
+            let Some(first) = rows.first() else {
+                return Ok(CourseLookup::Missing);
+            };
+            if let Some(to) = first.try_get::<Option<String>, _>("merged_into")? {
+                return Ok(CourseLookup::MergedInto(to));
+            }
+            let mut listings = Vec::with_capacity(rows.len());
+            for r in &rows {
+                // The LEFT JOIN's one row of NULLs for a course without listings.
+                if r.try_get::<Option<String>, _>("id")?.is_some() {
+                    listings.push(super::read::listing_from_row(r)?);
+                }
+            }
+            listings
+        });
+        let mut listings = found;
+        self.attach_runs(&mut listings).await?;
+        Ok(CourseLookup::Found(listings))
     }
 
     /// Every listing (any status) of each of `course_ids`, with runs, in course then

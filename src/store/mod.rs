@@ -12,13 +12,14 @@ mod backend;
 mod dedup;
 mod error;
 mod health;
+mod interrupt;
 mod lease;
 mod ledger;
 mod read;
 pub mod search;
 mod write;
 
-pub use api_courses::{CourseKey, CoursePage, CourseQuery, CourseSort, StatusFilter};
+pub use api_courses::{CourseKey, CourseLookup, CoursePage, CourseQuery, CourseSort, StatusFilter};
 pub use api_read::{ChangeRow, SourceRow};
 pub use archive::{NewRawPage, RawPage};
 pub use dedup::{CourseLinkRow, OverrideRow, REMATCH_BATCH};

@@ -466,6 +466,15 @@ impl Store {
                         .iter()
                         .map(|r| r.try_get("course_id"))
                         .collect::<Result<_, _>>()?;
+                    // A withdrawal is an update of its course (`sort=updated`).
+                    let mut qb = sqlx::QueryBuilder::<DB>::new("UPDATE courses SET updated_at = ");
+                    qb.push_bind(now).push(" WHERE id IN (");
+                    let mut sep = qb.separated(", ");
+                    for (_, c) in chunk {
+                        sep.push_bind(c);
+                    }
+                    qb.push(")");
+                    qb.build().execute(&mut *tx).await?;
                     let mut changes: Vec<(&str, String, &str)> = Vec::with_capacity(chunk.len() * 2);
                     for (lid, cid) in chunk {
                         changes.push(("listing", lid.clone(), "withdraw"));

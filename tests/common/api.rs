@@ -55,8 +55,13 @@ impl App {
     }
 }
 
-/// Spawns the API over `state` on a loopback port.
+/// Spawns the API over `state` on a loopback port. Its response cache reads the catalogue
+/// version on every request, so a test's write shows at once (the default bound is a
+/// second); what is unchanged is still served from the cache.
 pub async fn spawn(state: ApiState) -> App {
+    let mut options = state.options.clone();
+    options.cache.poll = std::time::Duration::ZERO;
+    let state = state.with_options(options);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -1,0 +1,369 @@
+//! The response cache of the course endpoints: rendered bodies of `GET /v1/courses/{id}`
+//! and of `GET /v1/courses` pages (lists and searches) with their ETags, so a repeated
+//! request costs no database round trip.
+//!
+//! Writers may be other processes (a daemon beside this server), so the cache cannot rely
+//! on being told about writes. It is validated by the catalogue version instead: the change
+//! log's highest sequence number, read at most once per `poll` interval by one request
+//! while the others go on. A changed version empties the cache. So a committed change
+//! shows after at most `poll` plus one version read. Every write the store makes appends
+//! to the change log; a write that bypasses it (hand-run SQL) shows once its entries
+//! expire, after `ttl`. A course also expires at the next start or end of any of its runs,
+//! where a run's `availability` changes; a first page at the end of the minute its filters
+//! were judged at (see `courses::course_query`).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::Response;
+use chrono::{DateTime, Utc};
+
+use super::respond::respond;
+
+use crate::store::{Store, StoreError, StoredListing};
+
+/// How the cache behaves (`ApiOptions::cache`).
+#[derive(Debug, Clone)]
+pub struct CacheOptions {
+    /// Largest total size of cached bodies, in bytes; 0 turns the cache off.
+    pub max_bytes: u64,
+    /// How often the catalogue version is read: the staleness bound for changes that go
+    /// through the change log.
+    pub poll: Duration,
+    /// The longest an entry is served: the staleness bound for writes that bypass the
+    /// change log.
+    pub ttl: Duration,
+}
+
+impl Default for CacheOptions {
+    fn default() -> Self {
+        Self {
+            max_bytes: crate::config::DEFAULT_API_CACHE_MAX_BYTES,
+            poll: Duration::from_millis(crate::config::DEFAULT_API_CACHE_POLL_MS),
+            ttl: Duration::from_secs(60),
+        }
+    }
+}
+
+/// A rendered response body.
+#[derive(Debug)]
+pub struct CachedBody {
+    pub body: Bytes,
+    pub etag: HeaderValue,
+    pub content_type: &'static str,
+    /// The `Link` header (a page's `next`).
+    pub link: Option<HeaderValue>,
+    expires: Instant,
+}
+
+impl CachedBody {
+    /// The response to a request with `headers` (a 304 when it has the tag).
+    pub fn respond(&self, headers: &HeaderMap) -> Response {
+        let mut res = respond(headers, self.content_type, self.body.clone(), &self.etag);
+        if let Some(link) = &self.link {
+            res.headers_mut().insert(header::LINK, link.clone());
+        }
+        res
+    }
+}
+
+/// The key: what the response depends on (`course:{id}`, `course-ld:{id}`,
+/// `courses?{query}`).
+type Key = String;
+
+#[derive(Clone)]
+struct BodyWeighter;
+
+impl quick_cache::Weighter<Key, Arc<CachedBody>> for BodyWeighter {
+    fn weight(&self, key: &Key, val: &Arc<CachedBody>) -> u64 {
+        (key.len() + val.body.len() + 128) as u64
+    }
+}
+
+/// The catalogue version the entries were built at.
+#[derive(Debug)]
+struct Version {
+    /// The change log's highest sequence number when last read (None: never read).
+    seq: Option<i64>,
+    /// Bumped whenever the cache is emptied; an entry is only stored under the
+    /// generation its read started in.
+    generation: u64,
+    checked: Option<Instant>,
+}
+
+/// The cache (cheap to share behind an `Arc`).
+pub struct ResponseCache {
+    entries: Option<Entries>,
+    version: Mutex<Version>,
+    /// Held by the one request reading the version.
+    polling: tokio::sync::Mutex<()>,
+    options: CacheOptions,
+}
+
+type Entries = quick_cache::sync::Cache<Key, Arc<CachedBody>, BodyWeighter>;
+
+/// The result of [`ResponseCache::lookup`].
+pub enum Lookup<'a> {
+    Hit(Arc<CachedBody>),
+    Miss(Fill<'a>),
+}
+
+/// quick_cache's placeholder for a missed key.
+type Guard<'a> = quick_cache::sync::PlaceholderGuard<
+    'a,
+    Key,
+    Arc<CachedBody>,
+    BodyWeighter,
+    quick_cache::DefaultHashBuilder,
+    quick_cache::sync::DefaultLifecycle<Key, Arc<CachedBody>>,
+>;
+
+/// The right to store the body of a missed key (others asking for it wait meanwhile).
+pub struct Fill<'a>(Option<Guard<'a>>);
+
+/// What a request learnt from [`ResponseCache::current`]: the generation to store under.
+#[derive(Debug, Clone, Copy)]
+pub struct Generation(u64);
+
+impl ResponseCache {
+    pub fn new(options: CacheOptions) -> Self {
+        // quick_cache wants an estimate of the item count: bodies are a few KiB.
+        let entries = (options.max_bytes > 0).then(|| {
+            let items = usize::try_from(options.max_bytes / 2048)
+                .unwrap_or(1)
+                .max(1);
+            quick_cache::sync::Cache::with_weighter(items, options.max_bytes, BodyWeighter)
+        });
+        Self {
+            entries,
+            version: Mutex::new(Version {
+                seq: None,
+                generation: 0,
+                checked: None,
+            }),
+            polling: tokio::sync::Mutex::new(()),
+            options,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Version> {
+        // A poisoned lock only means a panic elsewhere; the version is still consistent.
+        self.version.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Validates the cache against the catalogue version when the last check is older
+    /// than `poll`, and returns the generation a read started now belongs to.
+    pub async fn current(&self, store: &Store) -> Result<Generation, StoreError> {
+        if self.entries.is_none() {
+            return Ok(Generation(0));
+        }
+        {
+            let v = self.lock();
+            if v.checked.is_some_and(|t| t.elapsed() < self.options.poll) {
+                return Ok(Generation(v.generation));
+            }
+        }
+        // One request reads the version; the others keep serving what is cached, unless
+        // nothing was ever read (then they wait for the first read).
+        let _polling = match self.polling.try_lock() {
+            Ok(g) => g,
+            Err(_) => {
+                let read_before = {
+                    let v = self.lock();
+                    v.seq.map(|_| v.generation)
+                };
+                if let Some(generation) = read_before {
+                    return Ok(Generation(generation));
+                }
+                self.polling.lock().await
+            }
+        };
+        {
+            let v = self.lock();
+            if v.checked.is_some_and(|t| t.elapsed() < self.options.poll) {
+                return Ok(Generation(v.generation));
+            }
+        }
+        let seq = store.last_change_seq().await?;
+        let mut v = self.lock();
+        if v.seq != Some(seq) {
+            v.seq = Some(seq);
+            v.generation += 1;
+            if let Some(e) = &self.entries {
+                e.clear();
+            }
+        }
+        v.checked = Some(Instant::now());
+        Ok(Generation(v.generation))
+    }
+
+    /// The cached body under `key`, unless expired; on a miss, the right to fill it:
+    /// concurrent requests for the same key wait for the first one's body instead of all
+    /// running the same query (a page of a popular search, when it expires).
+    pub async fn lookup(&self, key: &str) -> Lookup<'_> {
+        let Some(entries) = &self.entries else {
+            return Lookup::Miss(Fill(None));
+        };
+        // An expired entry is removed and looked up again (once: a racing writer may put
+        // it back, already expired, in between; then this request reads without a guard).
+        for _ in 0..2 {
+            match entries.get_value_or_guard_async(key).await {
+                Ok(hit) if hit.expires > Instant::now() => return Lookup::Hit(hit),
+                Ok(_) => {
+                    entries.remove(key);
+                }
+                Err(guard) => return Lookup::Miss(Fill(Some(guard))),
+            }
+        }
+        Lookup::Miss(Fill(None))
+    }
+
+    /// Stores a body read in generation `generation` under the key `fill` was looked up
+    /// by, valid until it expires (see [`body`](Self::body)). Not stored when the cache
+    /// was emptied since the read began.
+    pub fn put(&self, generation: Generation, fill: Fill<'_>, body: CachedBody) -> Arc<CachedBody> {
+        let body = Arc::new(body);
+        if let Some(guard) = fill.0 {
+            let v = self.lock();
+            if v.generation == generation.0 && body.expires > Instant::now() {
+                // Err: the slot was filled or removed meanwhile (an emptied cache).
+                let _ = guard.insert(body.clone());
+            }
+        }
+        body
+    }
+
+    /// A body to [`put`](Self::put): expires after `ttl` or at `valid_until`, if sooner.
+    pub fn body(
+        &self,
+        (body, etag): (Bytes, HeaderValue),
+        content_type: &'static str,
+        link: Option<HeaderValue>,
+        valid_until: Option<DateTime<Utc>>,
+    ) -> CachedBody {
+        let now = Instant::now();
+        let mut expires = now + self.options.ttl;
+        if let Some(t) = valid_until {
+            let left = (t - Utc::now()).to_std().unwrap_or(Duration::ZERO);
+            expires = expires.min(now + left);
+        }
+        CachedBody {
+            body,
+            etag,
+            content_type,
+            link,
+            expires,
+        }
+    }
+}
+
+/// The next instant after `now` at which a run of `listings` starts or ends (where a
+/// run's availability changes), if any.
+pub fn next_boundary(listings: &[StoredListing], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    listings
+        .iter()
+        .flat_map(|l| &l.draft.runs)
+        .flat_map(|r| [r.start, r.end])
+        .flatten()
+        .filter(|t| *t > now)
+        .min()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cache(max_bytes: u64) -> ResponseCache {
+        ResponseCache::new(CacheOptions {
+            max_bytes,
+            poll: Duration::from_secs(3600),
+            ttl: Duration::from_secs(3600),
+        })
+    }
+
+    fn body(c: &ResponseCache, valid_until: Option<DateTime<Utc>>) -> CachedBody {
+        let tagged = (
+            Bytes::from_static(b"{}"),
+            HeaderValue::from_static("W/\"x\""),
+        );
+        c.body(tagged, "application/json", None, valid_until)
+    }
+
+    async fn hit(c: &ResponseCache, key: &str) -> bool {
+        matches!(c.lookup(key).await, Lookup::Hit(_))
+    }
+
+    async fn fill(c: &ResponseCache, generation: Generation, key: &str, b: CachedBody) {
+        match c.lookup(key).await {
+            Lookup::Miss(f) => {
+                c.put(generation, f, b);
+            }
+            Lookup::Hit(_) => panic!("{key} is cached already"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_body_read_before_the_cache_was_emptied_is_not_stored() {
+        let c = cache(1 << 20);
+        let stale = Generation(c.lock().generation);
+        c.lock().generation += 1;
+        fill(&c, stale, "course:c1", body(&c, None)).await;
+        assert!(!hit(&c, "course:c1").await);
+        let fresh = Generation(c.lock().generation);
+        fill(&c, fresh, "course:c1", body(&c, None)).await;
+        assert!(hit(&c, "course:c1").await);
+        assert!(!hit(&c, "course:c2").await);
+    }
+
+    #[tokio::test]
+    async fn an_entry_lives_until_the_next_run_boundary_only() {
+        let c = cache(1 << 20);
+        let g = Generation(c.lock().generation);
+        let passed = Utc::now() - chrono::TimeDelta::seconds(1);
+        fill(&c, g, "course:c1", body(&c, Some(passed))).await;
+        assert!(!hit(&c, "course:c1").await, "the boundary has passed");
+        let later = Utc::now() + chrono::TimeDelta::hours(1);
+        fill(&c, g, "course:c1", body(&c, Some(later))).await;
+        assert!(hit(&c, "course:c1").await);
+    }
+
+    #[tokio::test]
+    async fn a_zero_size_cache_stores_nothing() {
+        let c = cache(0);
+        fill(&c, Generation(0), "course:c1", body(&c, None)).await;
+        assert!(!hit(&c, "course:c1").await);
+    }
+
+    #[test]
+    fn the_next_boundary_is_the_earliest_future_start_or_end() {
+        use crate::domain::{ListingDraft, ListingStatus, RunDraft};
+        let now = Utc::now();
+        let h = |n: i64| now + chrono::TimeDelta::hours(n);
+        let run = |s: i64, e: i64| RunDraft {
+            start: Some(h(s)),
+            end: Some(h(e)),
+            ..Default::default()
+        };
+        let listing = StoredListing {
+            id: "s:1".into(),
+            source_id: "s".into(),
+            course_id: "c".into(),
+            status: ListingStatus::Active,
+            first_seen_at: now,
+            last_seen_at: now,
+            updated_at: now,
+            withdrawn_at: None,
+            draft: ListingDraft {
+                runs: vec![run(-10, 5), run(3, 9)],
+                ..Default::default()
+            },
+        };
+        assert_eq!(
+            next_boundary(std::slice::from_ref(&listing), now),
+            Some(h(3))
+        );
+        assert_eq!(next_boundary(&[listing], h(20)), None);
+    }
+}
