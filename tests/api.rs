@@ -878,6 +878,29 @@ async fn openapi_document_matches_the_routes(db: &TestDb) {
     assert_eq!(properties("RunDoc"), keys(&with_runs));
     let list = app.json("/v1/courses?limit=1").await;
     assert_eq!(properties("CourseList"), keys(&list));
+    // The ledger's runs too (a run's counts are flattened into it: `allOf` of parts).
+    fn all_properties(schemas: &Value, schema: &Value) -> BTreeSet<String> {
+        if let Some(r) = schema["$ref"].as_str() {
+            let name = r.rsplit('/').next().unwrap();
+            return all_properties(schemas, &schemas[name]);
+        }
+        let mut out: BTreeSet<String> = schema["properties"]
+            .as_object()
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        for part in schema["allOf"].as_array().into_iter().flatten() {
+            out.extend(all_properties(schemas, part));
+        }
+        out
+    }
+    let runs = app.json("/v1/sources/demo-edx/runs").await;
+    assert_eq!(properties("RunList"), keys(&runs));
+    let run = &runs["runs"][0];
+    assert_eq!(
+        all_properties(schemas, &schemas["SyncRunRow"]),
+        keys(run),
+        "{run}"
+    );
 }
 
 async fn json_ld_gzip_and_cors(db: &TestDb) {

@@ -28,11 +28,9 @@ pub struct SourceView {
     pub active_listings: u64,
     pub withdrawn_listings: u64,
     /// The newest run in the ledger.
-    #[schema(value_type = Option<Object>)]
     pub last_run: Option<SyncRunRow>,
     /// For a configured source, what `coursefed sources --json` shows: last success, next
     /// scheduled run, rejects in the last run, freshness lag against the schedule, lease.
-    #[schema(value_type = Option<Object>)]
     pub health: Option<crate::store::SourceHealth>,
 }
 
@@ -48,7 +46,6 @@ pub struct RunList {
     pub source: String,
     /// Newest first: outcome, counts (pages, seen, created, updated, unchanged, withdrawn,
     /// rejected) and the first error.
-    #[schema(value_type = Vec<Object>)]
     pub runs: Vec<SyncRunRow>,
 }
 

@@ -16,7 +16,7 @@ use crate::config::SourceConfig;
 use crate::domain::{ListingStatus, RunOutcome};
 
 /// One configured source's health.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct SourceHealth {
     pub id: String,
     pub name: String,
@@ -43,7 +43,7 @@ pub struct SourceHealth {
 }
 
 /// A run in brief.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RunBrief {
     pub id: i64,
     pub started_at: DateTime<Utc>,
@@ -53,7 +53,7 @@ pub struct RunBrief {
 }
 
 /// Whether a source's catalogue is as recent as its schedule promises.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Freshness {
     /// Succeeded since the last tick that should have refreshed it.

@@ -30,7 +30,7 @@ pub struct Lease {
 }
 
 /// A lease as stored (who holds a source now).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct LeaseInfo {
     pub source_id: String,
     pub holder: String,

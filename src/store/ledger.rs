@@ -100,7 +100,7 @@ macro_rules! finish_run_row {
 pub(super) use finish_run_row;
 
 /// The counts of one run.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct RunStats {
     pub pages: u64,
     /// Records the platform sent (listings' run items and rejected items).
@@ -113,7 +113,7 @@ pub struct RunStats {
 }
 
 /// One row of the ledger.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SyncRunRow {
     pub id: i64,
     pub source_id: String,
