@@ -5,21 +5,16 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::alias::AliasTable;
-use super::prepare::{Prepared, prepare_all};
+use super::prepare::{Prepared, hash32, prepare_all};
 use super::record::MatchRecord;
 use super::text::{Script, dice, similar_name_keys};
 
 /// Records with one folded title at one institution and part: `(institution, script,
 /// core, part)`.
 type GroupKey<'a> = (u32, Script, &'a str, Option<u8>);
-/// A group's n-grams, title head, part, instructor name keys and persons.
-type GroupFeatures<'a> = (
-    &'a [u32],
-    &'a str,
-    Option<u8>,
-    FxHashSet<&'a str>,
-    Vec<(u64, u64)>,
-);
+/// A group's n-grams, hashed title head, part, instructor name keys (hashed, sorted) and
+/// persons.
+type GroupFeatures<'a> = (&'a [u32], Option<u32>, Option<u8>, Vec<u32>, Vec<(u64, u64)>);
 /// The title groups of one institution and part.
 type InstitutionBlock = ((u32, Option<u8>), Vec<usize>);
 /// Pairs of titles in two scripts known to translate each other.
@@ -106,7 +101,9 @@ impl Clustering {
 pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overrides) -> Clustering {
     let mut aliases = aliases.clone();
     let prepared = prepare_all(records, &mut aliases);
+    super::trace_memory("prepare");
     let mut forest = Forest::new(records, &prepared, overrides);
+    super::trace_memory("forest");
 
     let index: FxHashMap<u64, usize> = records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
     for (a, b) in &overrides.links {
@@ -133,6 +130,7 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
         }
     }
     drop(by_key);
+    super::trace_memory("shared keys");
 
     // Runs of one listing: same platform, same listing id, same institution. A listing id
     // whose records name different parts (a slug cut short, shared by a series) links
@@ -166,6 +164,7 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
         }
     }
     drop(listings);
+    super::trace_memory("listing ids");
 
     // Same folded title, same institution, same part: one group each; members are linked
     // to the group's first member they share no instructor conflict with.
@@ -219,46 +218,27 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     }
     let mut block_list: Vec<_> = blocks.into_iter().collect();
     block_list.sort_unstable_by_key(|(k, _)| *k);
-    let group_grams: Vec<GroupFeatures<'_>> = group_list
-        .iter()
-        .map(|((_, script, core, part), members)| {
-            let first = members[0];
-            let grams = prepared[first]
-                .titles
-                .iter()
-                .find(|t| t.script == *script && t.core == *core)
-                .map(|t| t.grams.as_slice())
-                .unwrap_or(&[]);
-            let head = prepared[first]
-                .titles
-                .iter()
-                .find(|t| t.script == *script && t.core == *core)
-                .map(|t| t.head.as_str())
-                .unwrap_or("");
-            let people: FxHashSet<&str> = members
-                .iter()
-                .flat_map(|&m| prepared[m].people.iter().map(String::as_str))
-                .collect();
-            let mut persons: Vec<(u64, u64)> = members
-                .iter()
-                .flat_map(|&m| prepared[m].persons.iter().copied())
-                .collect();
-            persons.sort_unstable();
-            persons.dedup();
-            (grams, head, *part, people, persons)
-        })
-        .collect();
     for ((_, script), gs) in &block_list {
+        if gs.len() < 2 {
+            continue;
+        }
         let lang = script.language();
-        for (x, &ga) in gs.iter().enumerate() {
-            for &gb in &gs[x + 1..] {
-                let (a, b) = (&group_grams[ga], &group_grams[gb]);
+        // Built per block: all groups' features at once would hold every record's names
+        // a second time.
+        let group_grams: Vec<GroupFeatures<'_>> = gs
+            .iter()
+            .map(|&g| group_features(&group_list[g], &prepared))
+            .collect();
+        for x in 0..gs.len() {
+            for y in x + 1..gs.len() {
+                let (ga, gb) = (gs[x], gs[y]);
+                let (a, b) = (&group_grams[x], &group_grams[y]);
                 if a.2 != b.2 {
                     continue;
                 }
                 let score = dice(a.0, b.0);
                 let shared = shared_persons(&a.4, &b.4);
-                let conflict = !a.3.is_empty() && !b.3.is_empty() && a.3.is_disjoint(&b.3);
+                let conflict = !a.3.is_empty() && !b.3.is_empty() && !sorted_intersect(&a.3, &b.3);
                 let ia = group_list[ga].1[0];
                 let ib = group_list[gb].1[0];
                 if score >= THRESHOLDS.title_similarity && !conflict {
@@ -271,7 +251,7 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                     );
                 } else if shared >= 1
                     && (score >= THRESHOLDS.title_with_instructor
-                        || (!a.1.is_empty() && a.1 == b.1))
+                        || (a.1.is_some() && a.1 == b.1))
                 {
                     forest.union(ia, ib, Signal::InstructorOverlap, score, Strength::Evidence);
                 }
@@ -282,9 +262,13 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     // Cross-language: learn which titles are translations of each other from clusters
     // that already hold several scripts, then link same-institution, same-part groups
     // whose titles are known translations.
+    let scripts = forest.scripts_by_root(&prepared);
     let mut cores_by_root: FxHashMap<usize, Vec<(Script, &str)>> = FxHashMap::default();
     for (i, p) in prepared.iter().enumerate() {
         let root = forest.find(i);
+        if scripts[root].count_ones() < 2 {
+            continue;
+        }
         let entry = cores_by_root.entry(root).or_default();
         for t in &p.titles {
             if !t.core.is_empty() && !entry.contains(&(t.script, t.core.as_str())) {
@@ -344,12 +328,43 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
         }
     }
 
+    super::trace_memory("titles");
     let dictionary = Dictionary::learn(&prepared, &mut forest);
+    super::trace_memory("dictionary");
     link_by_dictionary(&group_list, &ip_list, &dictionary, &mut forest);
 
+    super::trace_memory("dictionary links");
     link_across_languages_by_people(records, &prepared, &mut forest, &translations);
+    super::trace_memory("instructor links");
 
     forest.finish(records)
+}
+
+/// The features of one title group, for comparing it with the others of its block.
+fn group_features<'a>(
+    group: &(GroupKey<'a>, Vec<usize>),
+    prepared: &'a [Prepared],
+) -> GroupFeatures<'a> {
+    let ((_, script, core, part), members) = group;
+    let title = prepared[members[0]]
+        .titles
+        .iter()
+        .find(|t| t.script == *script && t.core == *core);
+    let grams = title.map(|t| t.grams.as_slice()).unwrap_or(&[]);
+    let head = title.and_then(|t| t.head);
+    let mut people: Vec<u32> = members
+        .iter()
+        .flat_map(|&m| prepared[m].people.iter().copied())
+        .collect();
+    people.sort_unstable();
+    people.dedup();
+    let mut persons: Vec<(u64, u64)> = members
+        .iter()
+        .flat_map(|&m| prepared[m].persons.iter().copied())
+        .collect();
+    persons.sort_unstable();
+    persons.dedup();
+    (grams, head, *part, people, persons)
 }
 
 /// Title words learned to translate each other: from clusters that already hold titles
@@ -392,16 +407,10 @@ fn feature_script(f: u32) -> u32 {
 impl Dictionary {
     fn learn(prepared: &[Prepared], forest: &mut Forest<'_>) -> Self {
         let mut by_root: FxHashMap<usize, Vec<u32>> = FxHashMap::default();
-        let mut scripts: FxHashMap<usize, u8> = FxHashMap::default();
+        let scripts = forest.scripts_by_root(prepared);
         for (i, p) in prepared.iter().enumerate() {
             let root = forest.find(i);
-            for t in &p.titles {
-                *scripts.entry(root).or_default() |= 1 << (t.script as u8);
-            }
-        }
-        for (i, p) in prepared.iter().enumerate() {
-            let root = forest.find(i);
-            if scripts.get(&root).is_none_or(|m| m.count_ones() < 2) {
+            if scripts[root].count_ones() < 2 {
                 continue;
             }
             let e = by_root.entry(root).or_default();
@@ -575,9 +584,11 @@ fn link_by_dictionary(
 #[derive(Default)]
 struct RootInfo<'a> {
     scripts: u8,
-    people: FxHashSet<u64>,
+    /// Name keys of the cluster's persons (sorted once all records are in).
+    people: Vec<u64>,
     persons: Vec<(u64, u64)>,
-    subjects: Vec<String>,
+    /// Interned subject labels.
+    subjects: Vec<u32>,
     year: Option<u16>,
     cores: Vec<(Script, &'a str)>,
 }
@@ -595,6 +606,8 @@ fn link_across_languages_by_people(
 ) {
     let mut info: FxHashMap<usize, RootInfo<'_>> = FxHashMap::default();
     let mut key_of: FxHashMap<usize, (u32, Option<u8>)> = FxHashMap::default();
+    let mut subject_ids: FxHashMap<String, u32> = FxHashMap::default();
+    let mut subject_scripts: Vec<Script> = Vec::new();
     for (i, p) in prepared.iter().enumerate() {
         let root = forest.find(i);
         let e = info.entry(root).or_default();
@@ -607,8 +620,13 @@ fn link_across_languages_by_people(
         e.persons.extend(p.persons.iter().copied());
         if let Some(s) = &records[i].subject {
             let s = super::text::light(s);
-            if !e.subjects.contains(&s) {
-                e.subjects.push(s);
+            let next = subject_ids.len() as u32;
+            let id = *subject_ids.entry(s).or_insert_with_key(|s| {
+                subject_scripts.push(Script::dominant(s));
+                next
+            });
+            if !e.subjects.contains(&id) {
+                e.subjects.push(id);
             }
         }
         let year = records[i]
@@ -624,19 +642,24 @@ fn link_across_languages_by_people(
             key_of.entry(root).or_insert((inst, forest.part[root]));
         }
     }
+    drop(subject_ids);
+    for e in info.values_mut() {
+        e.people.sort_unstable();
+        e.people.dedup();
+    }
     // Subject labels in two scripts that several clusters carry together translate each
     // other; two labels in one script are two subjects.
-    let mut subject_counts: FxHashMap<(String, String), u32> = FxHashMap::default();
+    let mut subject_counts: FxHashMap<(u32, u32), u32> = FxHashMap::default();
     for e in info.values() {
-        for a in &e.subjects {
-            for b in &e.subjects {
-                if a != b && Script::dominant(a) != Script::dominant(b) {
-                    *subject_counts.entry((a.clone(), b.clone())).or_default() += 1;
+        for &a in &e.subjects {
+            for &b in &e.subjects {
+                if a != b && subject_scripts[a as usize] != subject_scripts[b as usize] {
+                    *subject_counts.entry((a, b)).or_default() += 1;
                 }
             }
         }
     }
-    let subject_pairs: FxHashSet<(String, String)> = subject_counts
+    let subject_pairs: FxHashSet<(u32, u32)> = subject_counts
         .into_iter()
         .filter(|(_, n)| *n >= SUBJECT_SUPPORT)
         .map(|(k, _)| k)
@@ -683,7 +706,7 @@ fn link_across_languages_by_people(
             let subjects_agree = e.subjects.iter().any(|a| {
                 o.subjects
                     .iter()
-                    .any(|b| a == b || subject_pairs.contains(&(a.clone(), b.clone())))
+                    .any(|b| a == b || subject_pairs.contains(&(*a, *b)))
             });
             if subjects_known && !subjects_agree {
                 continue;
@@ -734,9 +757,9 @@ fn key_compatible(a: &Prepared, b: &Prepared) -> bool {
     // institutions): two different full names in one script mean two institutions.
     if let (Some(x), Some(y)) = (a.inst, b.inst)
         && x != y
-        && let (Some((sa, ga)), Some((sb, gb))) = (&a.inst_name, &b.inst_name)
-        && sa == sb
-        && dice(ga, gb) < super::prepare::SAME_NAME_SIMILARITY
+        && let (Some(na), Some(nb)) = (&a.inst_name, &b.inst_name)
+        && na.0 == nb.0
+        && dice(&na.1, &nb.1) < super::prepare::SAME_NAME_SIMILARITY
     {
         return false;
     }
@@ -768,7 +791,7 @@ fn people_conflict(a: &Prepared, b: &Prepared) -> bool {
     !a.people.is_empty()
         && !b.people.is_empty()
         && a.people_script == b.people_script
-        && !a.people.iter().any(|k| b.people.contains(k))
+        && !sorted_intersect(&a.people, &b.people)
 }
 
 /// How much a link may override: operator links ignore the evidence rules; key links
@@ -794,9 +817,7 @@ struct Profile {
 
 impl Profile {
     fn of(p: &Prepared) -> Self {
-        let mut people: Vec<u32> = p.people.iter().map(|k| hash32(k)).collect();
-        people.sort_unstable();
-        people.dedup();
+        let people = p.people.clone();
         let mut keys: Vec<(u32, u32)> = p
             .keys
             .iter()
@@ -857,13 +878,6 @@ fn shared_persons(a: &[(u64, u64)], b: &[(u64, u64)]) -> usize {
             })
         })
         .count()
-}
-
-fn hash32(s: &str) -> u32 {
-    use std::hash::{Hash, Hasher};
-    let mut h = rustc_hash::FxHasher::default();
-    s.hash(&mut h);
-    h.finish() as u32
 }
 
 fn merge_sorted<T: Ord + Copy>(a: Vec<T>, b: Vec<T>) -> Vec<T> {
@@ -968,6 +982,19 @@ impl<'a> Forest<'a> {
             i = p;
         }
         i
+    }
+
+    /// Per record index, the scripts (bit per [`Script`]) of its cluster's titles when the
+    /// index is a root.
+    fn scripts_by_root(&mut self, prepared: &[Prepared]) -> Vec<u8> {
+        let mut scripts = vec![0u8; prepared.len()];
+        for (i, p) in prepared.iter().enumerate() {
+            let root = self.find(i);
+            for t in &p.titles {
+                scripts[root] |= 1 << (t.script as u8);
+            }
+        }
+        scripts
     }
 
     /// Whether the clusters of `a` and `b` could be merged by a link of `strength`.

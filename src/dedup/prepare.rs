@@ -1,7 +1,9 @@
 //! Per-record features for matching: course identities, listing ids, the resolved
 //! institution, folded titles per script and instructor name keys.
 
-use rustc_hash::FxHashSet;
+use std::rc::Rc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::alias::AliasTable;
 use super::record::{CourseIdentity, MatchRecord, course_identity, listing_of};
@@ -12,7 +14,8 @@ use super::text::{self, Script, TitleCore, grams, split_bilingual, title_core};
 pub struct PreparedTitle {
     pub script: Script,
     pub core: String,
-    pub head: String,
+    /// The hashed head ([`TitleCore::head`]); `None` when the head is empty.
+    pub head: Option<u32>,
     pub grams: Vec<u32>,
 }
 
@@ -24,11 +27,12 @@ pub struct Prepared {
     pub inst: Option<u32>,
     /// The institution's name as n-grams with its script, when it is a full name (not a
     /// one-word code): two different full names in one script are two institutions.
-    pub inst_name: Option<(Script, Vec<u32>)>,
+    /// Shared by the records that spell the name alike.
+    pub inst_name: Option<Rc<(Script, Vec<u32>)>>,
     pub titles: Vec<PreparedTitle>,
     pub part: Option<u8>,
-    /// Squashed name keys of all instructors, sorted.
-    pub people: Vec<String>,
+    /// Squashed name keys of all instructors, hashed ([`hash32`]), sorted.
+    pub people: Vec<u32>,
     /// Each instructor known by two or more name keys, as every pair of its packed keys
     /// ([`text::pack_name_key`], smaller first): one matching pair is one shared person
     /// (a shared given name alone, or a surname alone, is not).
@@ -59,6 +63,7 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
     learn_institutions(records, &keys, aliases);
     let is_org = |s: &str| orgs.contains(s);
     let mut out = Vec::with_capacity(records.len());
+    let mut inst_names: FxHashMap<&str, Option<Rc<(Script, Vec<u32>)>>> = FxHashMap::default();
     for (r, ks) in records.iter().zip(keys) {
         let inst = r.institutions.first().map(|n| aliases.resolve_or_add(n));
         let mut titles: Vec<PreparedTitle> = Vec::new();
@@ -88,12 +93,12 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
                 titles.push(PreparedTitle {
                     script,
                     core,
-                    head,
+                    head: (!head.is_empty()).then(|| hash32(&head)),
                     grams: g,
                 });
             }
         }
-        let mut people: Vec<String> = Vec::new();
+        let mut people: Vec<u32> = Vec::new();
         let mut persons: Vec<(u64, u64)> = Vec::new();
         for raw in &r.instructors {
             let mut keys = text::person_keys(raw);
@@ -106,7 +111,7 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
                     persons.push((*a, *b));
                 }
             }
-            people.extend(keys);
+            people.extend(keys.iter().map(|k| hash32(k)));
         }
         persons.sort_unstable();
         persons.dedup();
@@ -118,10 +123,15 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
             .map(|p| Script::dominant(p))
             .unwrap_or(Script::Latin);
         let inst_name = r.institutions.first().and_then(|n| {
-            let folded = text::institution_key(n);
-            let script = Script::dominant(&folded);
-            (folded.contains(' ') || script != Script::Latin)
-                .then(|| (script, grams(&folded, script)))
+            inst_names
+                .entry(n.as_str())
+                .or_insert_with(|| {
+                    let folded = text::institution_key(n);
+                    let script = Script::dominant(&folded);
+                    (folded.contains(' ') || script != Script::Latin)
+                        .then(|| Rc::new((script, grams(&folded, script))))
+                })
+                .clone()
         });
         out.push(Prepared {
             inst_name,
@@ -136,6 +146,14 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
         });
     }
     out
+}
+
+/// A 32-bit hash of a key, for compact comparisons.
+pub fn hash32(s: &str) -> u32 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    s.hash(&mut h);
+    h.finish() as u32
 }
 
 /// Teaches `aliases` that a record's institution name and the platform organisation in
