@@ -12,9 +12,16 @@ use super::text::{Script, dice, similar_name_keys};
 /// Records with one folded title at one institution and part: `(institution, script,
 /// core, part)`.
 type GroupKey<'a> = (u32, Script, &'a str, Option<u8>);
-/// A group's n-grams, hashed title head, part, instructor name keys (hashed, sorted) and
-/// persons.
-type GroupFeatures<'a> = (&'a [u32], Option<u32>, Option<u8>, Vec<u32>, Vec<(u64, u64)>);
+/// A group's n-grams, hashed title head, part, instructor name keys (hashed, sorted),
+/// persons and whether any member's title was cut short.
+type GroupFeatures<'a> = (
+    &'a [u32],
+    Option<u32>,
+    Option<u8>,
+    Vec<u32>,
+    Vec<(u64, u64)>,
+    bool,
+);
 /// The title groups of one institution and part.
 type InstitutionBlock = ((u32, Option<u8>), Vec<usize>);
 /// Pairs of titles in two scripts known to translate each other.
@@ -183,16 +190,27 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     }
     let mut group_list: Vec<(GroupKey<'_>, Vec<usize>)> = groups.into_iter().collect();
     group_list.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    for ((_, script, _, _), members) in &group_list {
+    for ((_, script, core, part), members) in &group_list {
         let lang = script.language();
+        // A title cut short may have lost its part marker: of unknown part, it joins only
+        // a record it shares an instructor with.
+        let cut: Vec<bool> = members
+            .iter()
+            .map(|&m| part.is_none() && is_cut(&prepared[m], *script, core))
+            .collect();
         // Each member joins the first earlier cluster of the group that nothing keeps it
         // from (a few tried at most: a generic title at a big institution is many courses).
         let mut tried: Vec<usize> = Vec::new();
         for (k, &i) in members.iter().enumerate().skip(1) {
             tried.clear();
-            for &j in &members[..k] {
+            for (l, &j) in members[..k].iter().enumerate() {
                 let root = forest.find(j);
                 if tried.contains(&root) {
+                    continue;
+                }
+                if (cut[k] || cut[l])
+                    && shared_persons(&prepared[i].persons, &prepared[j].persons) == 0
+                {
                     continue;
                 }
                 if tried.len() >= GROUP_TRIES
@@ -241,7 +259,9 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                 let conflict = !a.3.is_empty() && !b.3.is_empty() && !sorted_intersect(&a.3, &b.3);
                 let ia = group_list[ga].1[0];
                 let ib = group_list[gb].1[0];
-                if score >= THRESHOLDS.title_similarity && !conflict {
+                // A cut title of unknown part is no title evidence on its own.
+                let cut = a.2.is_none() && (a.5 || b.5);
+                if score >= THRESHOLDS.title_similarity && !conflict && !cut {
                     forest.union(
                         ia,
                         ib,
@@ -250,8 +270,7 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                         Strength::Evidence,
                     );
                 } else if shared >= 1
-                    && (score >= THRESHOLDS.title_with_instructor
-                        || (a.1.is_some() && a.1 == b.1))
+                    && (score >= THRESHOLDS.title_with_instructor || (a.1.is_some() && a.1 == b.1))
                 {
                     forest.union(ia, ib, Signal::InstructorOverlap, score, Strength::Evidence);
                 }
@@ -364,7 +383,15 @@ fn group_features<'a>(
         .collect();
     persons.sort_unstable();
     persons.dedup();
-    (grams, head, *part, people, persons)
+    let cut = members.iter().any(|&m| is_cut(&prepared[m], *script, core));
+    (grams, head, *part, people, persons, cut)
+}
+
+/// Whether the record's title with this core was cut short.
+fn is_cut(p: &Prepared, script: Script, core: &str) -> bool {
+    p.titles
+        .iter()
+        .any(|t| t.cut && t.script == script && t.core == core)
 }
 
 /// Title words learned to translate each other: from clusters that already hold titles

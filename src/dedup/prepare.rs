@@ -17,6 +17,8 @@ pub struct PreparedTitle {
     /// The hashed head ([`TitleCore::head`]); `None` when the head is empty.
     pub head: Option<u32>,
     pub grams: Vec<u32>,
+    /// The title was cut short, so a part marker at its end may be lost.
+    pub cut: bool,
 }
 
 /// What [`super::cluster`] compares.
@@ -82,11 +84,19 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
                     head,
                     part: p,
                     script,
+                    cut,
                 } = title_core(&piece, &is_org);
                 if part.is_none() {
                     part = p;
                 }
-                if core.is_empty() || titles.iter().any(|x| x.script == script && x.core == core) {
+                if let Some(x) = titles
+                    .iter_mut()
+                    .find(|x| x.script == script && x.core == core)
+                {
+                    x.cut |= cut;
+                    continue;
+                }
+                if core.is_empty() {
                     continue;
                 }
                 let g = grams(&core, script);
@@ -95,8 +105,13 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
                     core,
                     head: (!head.is_empty()).then(|| hash32(&head)),
                     grams: g,
+                    cut,
                 });
             }
+        }
+        let listing = r.source_id.as_deref().and_then(listing_of);
+        if part.is_none() {
+            part = listing.as_deref().and_then(text::part_from_slug);
         }
         let mut people: Vec<u32> = Vec::new();
         let mut persons: Vec<(u64, u64)> = Vec::new();
@@ -135,7 +150,7 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
         });
         out.push(Prepared {
             inst_name,
-            listing: r.source_id.as_deref().and_then(listing_of),
+            listing,
             keys: ks,
             inst,
             titles,
