@@ -112,10 +112,13 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     let mut forest = Forest::new(records, &prepared, overrides);
     super::trace_memory("forest");
 
-    let index: FxHashMap<u64, usize> = records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
-    for (a, b) in &overrides.links {
-        if let (Some(&i), Some(&j)) = (index.get(a), index.get(b)) {
-            forest.union(i, j, Signal::OperatorLink, 1.0, Strength::Forced);
+    if !overrides.links.is_empty() {
+        let index: FxHashMap<u64, usize> =
+            records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        for (a, b) in &overrides.links {
+            if let (Some(&i), Some(&j)) = (index.get(a), index.get(b)) {
+                forest.union(i, j, Signal::OperatorLink, 1.0, Strength::Forced);
+            }
         }
     }
 
@@ -123,10 +126,10 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     // Course numbers are reused (renumbering, small number spaces), so a shared key links
     // only records that do not contradict each other: same institution when both are
     // known, no instructor conflict, and similar titles where they share a script.
-    let mut by_key: FxHashMap<&super::record::CourseIdentity, Vec<usize>> = FxHashMap::default();
+    let mut by_key: FxHashMap<(u32, u32), Vec<usize>> = FxHashMap::default();
     for (i, p) in prepared.iter().enumerate() {
         for key in &p.keys {
-            let members = by_key.entry(key).or_default();
+            let members = by_key.entry(*key).or_default();
             if let Some(&j) = members
                 .iter()
                 .find(|&&j| key_compatible(&prepared[i], &prepared[j]))
@@ -142,10 +145,10 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     // Runs of one listing: same platform, same listing id, same institution. A listing id
     // whose records name different parts (a slug cut short, shared by a series) links
     // only the records of one part, and none whose part is unknown.
-    let mut by_listing: FxHashMap<(&str, &str, Option<u32>), Vec<usize>> = FxHashMap::default();
+    let mut by_listing: FxHashMap<(&str, u64, Option<u32>), Vec<usize>> = FxHashMap::default();
     for (i, p) in prepared.iter().enumerate() {
-        if let Some(listing) = &p.listing {
-            let key = (records[i].source.as_str(), listing.as_str(), p.inst);
+        if let Some(listing) = p.listing {
+            let key = (records[i].source.as_str(), listing, p.inst);
             by_listing.entry(key).or_default().push(i);
         }
     }
@@ -183,7 +186,7 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                 continue;
             }
             groups
-                .entry((inst, t.script, t.core.as_str(), p.part))
+                .entry((inst, t.script, &*t.core, p.part))
                 .or_default()
                 .push(i);
         }
@@ -290,8 +293,8 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
         }
         let entry = cores_by_root.entry(root).or_default();
         for t in &p.titles {
-            if !t.core.is_empty() && !entry.contains(&(t.script, t.core.as_str())) {
-                entry.push((t.script, t.core.as_str()));
+            if !t.core.is_empty() && !entry.contains(&(t.script, &*t.core)) {
+                entry.push((t.script, &*t.core));
             }
         }
     }
@@ -351,6 +354,8 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     let dictionary = Dictionary::learn(&prepared, &mut forest);
     super::trace_memory("dictionary");
     link_by_dictionary(&group_list, &ip_list, &dictionary, &mut forest);
+    // The last stage works per cluster: the title groups are done with.
+    drop((dictionary, known, ip_list, group_list));
 
     super::trace_memory("dictionary links");
     link_across_languages_by_people(records, &prepared, &mut forest, &translations);
@@ -368,8 +373,8 @@ fn group_features<'a>(
     let title = prepared[members[0]]
         .titles
         .iter()
-        .find(|t| t.script == *script && t.core == *core);
-    let grams = title.map(|t| t.grams.as_slice()).unwrap_or(&[]);
+        .find(|t| t.script == *script && &*t.core == *core);
+    let grams = title.map(|t| &t.grams[..]).unwrap_or(&[]);
     let head = title.and_then(|t| t.head);
     let mut people: Vec<u32> = members
         .iter()
@@ -391,7 +396,7 @@ fn group_features<'a>(
 fn is_cut(p: &Prepared, script: Script, core: &str) -> bool {
     p.titles
         .iter()
-        .any(|t| t.cut && t.script == script && t.core == core)
+        .any(|t| t.cut && t.script == script && &*t.core == core)
 }
 
 /// Title words learned to translate each other: from clusters that already hold titles
@@ -640,7 +645,7 @@ fn link_across_languages_by_people(
         let e = info.entry(root).or_default();
         for t in &p.titles {
             e.scripts |= 1 << (t.script as u8);
-            e.cores.push((t.script, t.core.as_str()));
+            e.cores.push((t.script, &*t.core));
         }
         e.people
             .extend(p.persons.iter().flat_map(|(a, b)| [*a, *b]));
@@ -845,13 +850,7 @@ struct Profile {
 impl Profile {
     fn of(p: &Prepared) -> Self {
         let people = p.people.clone();
-        let mut keys: Vec<(u32, u32)> = p
-            .keys
-            .iter()
-            .map(|k| (hash32(&k.org), hash32(&k.number)))
-            .collect();
-        keys.sort_unstable();
-        keys.dedup();
+        let keys = p.keys.clone();
         Profile {
             people_scripts: if people.is_empty() {
                 0
@@ -968,8 +967,11 @@ struct Forest<'a> {
 
 impl<'a> Forest<'a> {
     fn new(records: &'a [MatchRecord], prepared: &[Prepared], overrides: &Overrides) -> Self {
-        let index: FxHashMap<u64, usize> =
-            records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        let index: FxHashMap<u64, usize> = if overrides.unlinks.is_empty() {
+            FxHashMap::default()
+        } else {
+            records.iter().enumerate().map(|(i, r)| (r.id, i)).collect()
+        };
         let mut unlinks: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
         let mut guarded: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
         for (a, b) in &overrides.unlinks {

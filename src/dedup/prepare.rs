@@ -13,10 +13,11 @@ use super::text::{self, Script, TitleCore, grams, split_bilingual, title_core};
 #[derive(Debug, Clone)]
 pub struct PreparedTitle {
     pub script: Script,
-    pub core: String,
+    /// Shared by the records whose titles fold to the same core (runs of one course).
+    pub core: Rc<str>,
     /// The hashed head ([`TitleCore::head`]); `None` when the head is empty.
     pub head: Option<u32>,
-    pub grams: Vec<u32>,
+    pub grams: Rc<[u32]>,
     /// The title was cut short, so a part marker at its end may be lost.
     pub cut: bool,
 }
@@ -24,8 +25,10 @@ pub struct PreparedTitle {
 /// What [`super::cluster`] compares.
 #[derive(Debug, Clone)]
 pub struct Prepared {
-    pub keys: Vec<CourseIdentity>,
-    pub listing: Option<String>,
+    /// Course identities as hashed `(organisation, number)`, sorted.
+    pub keys: Vec<(u32, u32)>,
+    /// The listing id ([`listing_of`]), hashed.
+    pub listing: Option<u64>,
     pub inst: Option<u32>,
     /// The institution's name as n-grams with its script, when it is a full name (not a
     /// one-word code): two different full names in one script are two institutions.
@@ -66,6 +69,7 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
     let is_org = |s: &str| orgs.contains(s);
     let mut out = Vec::with_capacity(records.len());
     let mut inst_names: FxHashMap<&str, Option<Rc<(Script, Vec<u32>)>>> = FxHashMap::default();
+    let mut cores: FxHashMap<Rc<str>, (Script, Rc<[u32]>)> = FxHashMap::default();
     for (r, ks) in records.iter().zip(keys) {
         let inst = r.institutions.first().map(|n| aliases.resolve_or_add(n));
         let mut titles: Vec<PreparedTitle> = Vec::new();
@@ -91,7 +95,7 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
                 }
                 if let Some(x) = titles
                     .iter_mut()
-                    .find(|x| x.script == script && x.core == core)
+                    .find(|x| x.script == script && *x.core == *core)
                 {
                     x.cut |= cut;
                     continue;
@@ -99,7 +103,19 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
                 if core.is_empty() {
                     continue;
                 }
-                let g = grams(&core, script);
+                let (core, g) = match cores.get_key_value(core.as_str()) {
+                    Some((c, (sc, g))) if *sc == script => (c.clone(), g.clone()),
+                    Some(_) => {
+                        let g: Rc<[u32]> = grams(&core, script).into();
+                        (Rc::from(core), g)
+                    }
+                    None => {
+                        let g: Rc<[u32]> = grams(&core, script).into();
+                        let c: Rc<str> = Rc::from(core);
+                        cores.insert(c.clone(), (script, g.clone()));
+                        (c, g)
+                    }
+                };
                 titles.push(PreparedTitle {
                     script,
                     core,
@@ -113,6 +129,7 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
         if part.is_none() {
             part = listing.as_deref().and_then(text::part_from_slug);
         }
+        let listing = listing.map(|l| hash64(&l));
         let mut people: Vec<u32> = Vec::new();
         let mut persons: Vec<(u64, u64)> = Vec::new();
         for raw in &r.instructors {
@@ -151,7 +168,15 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
         out.push(Prepared {
             inst_name,
             listing,
-            keys: ks,
+            keys: {
+                let mut hashed: Vec<(u32, u32)> = ks
+                    .iter()
+                    .map(|k| (hash32(&k.org), hash32(&k.number)))
+                    .collect();
+                hashed.sort_unstable();
+                hashed.dedup();
+                hashed
+            },
             inst,
             titles,
             part,
@@ -165,10 +190,14 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
 
 /// A 32-bit hash of a key, for compact comparisons.
 pub fn hash32(s: &str) -> u32 {
+    hash64(s) as u32
+}
+
+fn hash64(s: &str) -> u64 {
     use std::hash::{Hash, Hasher};
     let mut h = rustc_hash::FxHasher::default();
     s.hash(&mut h);
-    h.finish() as u32
+    h.finish()
 }
 
 /// Teaches `aliases` that a record's institution name and the platform organisation in

@@ -93,7 +93,9 @@ impl MatchRecord {
             instructors: super::text::split_people(&row.instructors)
                 .map(str::to_owned)
                 .collect(),
-            languages: crate::normalise::language::to_bcp47_list(&row.language),
+            // Not matching evidence (a title's script says its language), and a million
+            // rows of it cost tens of megabytes.
+            languages: Vec::new(),
             identifiers: Vec::new(),
             part: None,
             start_date: none_if_empty(&row.start_date),
