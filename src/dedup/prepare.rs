@@ -9,6 +9,9 @@ use super::alias::AliasTable;
 use super::record::{CourseIdentity, MatchRecord, course_identity, listing_of};
 use super::text::{self, Script, TitleCore, grams, split_bilingual, title_core};
 
+/// A full institution name as n-grams with its script.
+pub type InstitutionName = Rc<(Script, Vec<u32>)>;
+
 /// One folded title of a record.
 #[derive(Debug, Clone)]
 pub struct PreparedTitle {
@@ -33,7 +36,7 @@ pub struct Prepared {
     /// The institution's name as n-grams with its script, when it is a full name (not a
     /// one-word code): two different full names in one script are two institutions.
     /// Shared by the records that spell the name alike.
-    pub inst_name: Option<Rc<(Script, Vec<u32>)>>,
+    pub inst_name: Option<InstitutionName>,
     pub titles: Vec<PreparedTitle>,
     pub part: Option<u8>,
     /// Squashed name keys of all instructors, hashed ([`hash32`]), sorted.
@@ -68,7 +71,7 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
     learn_institutions(records, &keys, aliases);
     let is_org = |s: &str| orgs.contains(s);
     let mut out = Vec::with_capacity(records.len());
-    let mut inst_names: FxHashMap<&str, Option<Rc<(Script, Vec<u32>)>>> = FxHashMap::default();
+    let mut inst_names: FxHashMap<&str, Option<InstitutionName>> = FxHashMap::default();
     let mut cores: FxHashMap<Rc<str>, (Script, Rc<[u32]>)> = FxHashMap::default();
     for (r, ks) in records.iter().zip(keys) {
         let inst = r.institutions.first().map(|n| aliases.resolve_or_add(n));
