@@ -347,3 +347,103 @@ fn a_listing_id_shared_by_two_parts_links_no_run_of_unknown_part() {
     assert_ne!(c[2], c[0]);
     assert_ne!(c[2], c[1]);
 }
+
+#[test]
+fn a_part_marker_before_a_bracketed_translation_keeps_siblings_apart() {
+    let c = together(&[
+        rec(
+            1,
+            "stepik",
+            "Цифровой маркетинг. Часть 1 (Advanced Digital Marketing (1))",
+            "Ярославский университет",
+            &["Пётр Новиков"],
+        ),
+        rec(
+            2,
+            "stepik",
+            "Цифровой маркетинг. Часть 2 (Advanced Digital Marketing (2))",
+            "Ярославский университет",
+            &["Пётр Новиков"],
+        ),
+        rec(
+            3,
+            "openedu",
+            "Цифровой маркетинг. Часть 2",
+            "Ярославский университет",
+            &["Пётр Новиков"],
+        ),
+    ]);
+    assert_ne!(c[0], c[1]);
+    assert_eq!(c[1], c[2]);
+}
+
+#[test]
+fn part_markers_in_slugs_keep_siblings_apart() {
+    let slug = |mut r: MatchRecord, s: &str| {
+        r.source_id = Some(s.into());
+        r
+    };
+    let c = together(&[
+        slug(
+            rec(
+                1,
+                "coursera",
+                "C++ Programming for Smart Cities: Mode…",
+                "ANU",
+                &["Sophie Lewis"],
+            ),
+            "c-programming-for-smart-cities-modern-perspectives-part-1",
+        ),
+        slug(
+            rec(
+                2,
+                "coursera",
+                "C++ Programming for Smart Cities: Mode…",
+                "ANU",
+                &["Sophie Lewis"],
+            ),
+            "c-programming-for-smart-cities-modern-perspectives-part-2?session=2023-09",
+        ),
+        slug(
+            rec(
+                3,
+                "coursera",
+                "C++ Programming for Smart Cities: Modern Perspectives Part 2",
+                "ANU",
+                &[],
+            ),
+            "c-programming-for-smart-cities-modern-perspectives-part-2?session=2024-02",
+        ),
+    ]);
+    assert_ne!(c[0], c[1]);
+    assert_eq!(c[1], c[2]);
+}
+
+#[test]
+fn titles_cut_short_of_unknown_part_link_only_with_a_shared_instructor() {
+    let c = together(&[
+        rec(
+            1,
+            "stepik",
+            "Международные отношения. Вводный курс…",
+            "ХГУ",
+            &["Михаил Кузнецов"],
+        ),
+        rec(
+            2,
+            "stepik",
+            "Международные отношения. Вводный курс…",
+            "ХГУ",
+            &[],
+        ),
+        rec(
+            3,
+            "stepik",
+            "Международные отношения. Вводный курс…",
+            "ХГУ",
+            &["Кузнецов Михаил"],
+        ),
+    ]);
+    assert_ne!(c[0], c[1], "a cut title alone may hide different parts");
+    assert_eq!(c[0], c[2], "a shared instructor still links the runs");
+}

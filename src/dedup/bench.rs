@@ -36,6 +36,7 @@ pub fn bench_dedup(input: &Path, output: &Path) -> Result<BenchStats, DedupError
         records.push(MatchRecord::from_bench_row(&row));
     }
     let read = started.elapsed();
+    super::trace_memory("read");
 
     let started = Instant::now();
     let aliases = AliasTable::load_default()?;

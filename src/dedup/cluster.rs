@@ -5,20 +5,22 @@
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::alias::AliasTable;
-use super::prepare::{Prepared, prepare_all};
+use super::prepare::{Prepared, hash32, prepare_all};
 use super::record::MatchRecord;
 use super::text::{Script, dice, similar_name_keys};
 
 /// Records with one folded title at one institution and part: `(institution, script,
 /// core, part)`.
 type GroupKey<'a> = (u32, Script, &'a str, Option<u8>);
-/// A group's n-grams, title head, part, instructor name keys and persons.
+/// A group's n-grams, hashed title head, part, instructor name keys (hashed, sorted),
+/// persons and whether any member's title was cut short.
 type GroupFeatures<'a> = (
     &'a [u32],
-    &'a str,
+    Option<u32>,
     Option<u8>,
-    FxHashSet<&'a str>,
+    Vec<u32>,
     Vec<(u64, u64)>,
+    bool,
 );
 /// The title groups of one institution and part.
 type InstitutionBlock = ((u32, Option<u8>), Vec<usize>);
@@ -106,12 +108,17 @@ impl Clustering {
 pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overrides) -> Clustering {
     let mut aliases = aliases.clone();
     let prepared = prepare_all(records, &mut aliases);
+    super::trace_memory("prepare");
     let mut forest = Forest::new(records, &prepared, overrides);
+    super::trace_memory("forest");
 
-    let index: FxHashMap<u64, usize> = records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
-    for (a, b) in &overrides.links {
-        if let (Some(&i), Some(&j)) = (index.get(a), index.get(b)) {
-            forest.union(i, j, Signal::OperatorLink, 1.0, Strength::Forced);
+    if !overrides.links.is_empty() {
+        let index: FxHashMap<u64, usize> =
+            records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        for (a, b) in &overrides.links {
+            if let (Some(&i), Some(&j)) = (index.get(a), index.get(b)) {
+                forest.union(i, j, Signal::OperatorLink, 1.0, Strength::Forced);
+            }
         }
     }
 
@@ -119,10 +126,10 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     // Course numbers are reused (renumbering, small number spaces), so a shared key links
     // only records that do not contradict each other: same institution when both are
     // known, no instructor conflict, and similar titles where they share a script.
-    let mut by_key: FxHashMap<&super::record::CourseIdentity, Vec<usize>> = FxHashMap::default();
+    let mut by_key: FxHashMap<(u32, u32), Vec<usize>> = FxHashMap::default();
     for (i, p) in prepared.iter().enumerate() {
         for key in &p.keys {
-            let members = by_key.entry(key).or_default();
+            let members = by_key.entry(*key).or_default();
             if let Some(&j) = members
                 .iter()
                 .find(|&&j| key_compatible(&prepared[i], &prepared[j]))
@@ -133,14 +140,15 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
         }
     }
     drop(by_key);
+    super::trace_memory("shared keys");
 
     // Runs of one listing: same platform, same listing id, same institution. A listing id
     // whose records name different parts (a slug cut short, shared by a series) links
     // only the records of one part, and none whose part is unknown.
-    let mut by_listing: FxHashMap<(&str, &str, Option<u32>), Vec<usize>> = FxHashMap::default();
+    let mut by_listing: FxHashMap<(&str, u64, Option<u32>), Vec<usize>> = FxHashMap::default();
     for (i, p) in prepared.iter().enumerate() {
-        if let Some(listing) = &p.listing {
-            let key = (records[i].source.as_str(), listing.as_str(), p.inst);
+        if let Some(listing) = p.listing {
+            let key = (records[i].source.as_str(), listing, p.inst);
             by_listing.entry(key).or_default().push(i);
         }
     }
@@ -166,6 +174,7 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
         }
     }
     drop(listings);
+    super::trace_memory("listing ids");
 
     // Same folded title, same institution, same part: one group each; members are linked
     // to the group's first member they share no instructor conflict with.
@@ -177,23 +186,34 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                 continue;
             }
             groups
-                .entry((inst, t.script, t.core.as_str(), p.part))
+                .entry((inst, t.script, &*t.core, p.part))
                 .or_default()
                 .push(i);
         }
     }
     let mut group_list: Vec<(GroupKey<'_>, Vec<usize>)> = groups.into_iter().collect();
     group_list.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    for ((_, script, _, _), members) in &group_list {
+    for ((_, script, core, part), members) in &group_list {
         let lang = script.language();
+        // A title cut short may have lost its part marker: of unknown part, it joins only
+        // a record it shares an instructor with.
+        let cut: Vec<bool> = members
+            .iter()
+            .map(|&m| part.is_none() && is_cut(&prepared[m], *script, core))
+            .collect();
         // Each member joins the first earlier cluster of the group that nothing keeps it
         // from (a few tried at most: a generic title at a big institution is many courses).
         let mut tried: Vec<usize> = Vec::new();
         for (k, &i) in members.iter().enumerate().skip(1) {
             tried.clear();
-            for &j in &members[..k] {
+            for (l, &j) in members[..k].iter().enumerate() {
                 let root = forest.find(j);
                 if tried.contains(&root) {
+                    continue;
+                }
+                if (cut[k] || cut[l])
+                    && shared_persons(&prepared[i].persons, &prepared[j].persons) == 0
+                {
                     continue;
                 }
                 if tried.len() >= GROUP_TRIES
@@ -219,49 +239,32 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     }
     let mut block_list: Vec<_> = blocks.into_iter().collect();
     block_list.sort_unstable_by_key(|(k, _)| *k);
-    let group_grams: Vec<GroupFeatures<'_>> = group_list
-        .iter()
-        .map(|((_, script, core, part), members)| {
-            let first = members[0];
-            let grams = prepared[first]
-                .titles
-                .iter()
-                .find(|t| t.script == *script && t.core == *core)
-                .map(|t| t.grams.as_slice())
-                .unwrap_or(&[]);
-            let head = prepared[first]
-                .titles
-                .iter()
-                .find(|t| t.script == *script && t.core == *core)
-                .map(|t| t.head.as_str())
-                .unwrap_or("");
-            let people: FxHashSet<&str> = members
-                .iter()
-                .flat_map(|&m| prepared[m].people.iter().map(String::as_str))
-                .collect();
-            let mut persons: Vec<(u64, u64)> = members
-                .iter()
-                .flat_map(|&m| prepared[m].persons.iter().copied())
-                .collect();
-            persons.sort_unstable();
-            persons.dedup();
-            (grams, head, *part, people, persons)
-        })
-        .collect();
     for ((_, script), gs) in &block_list {
+        if gs.len() < 2 {
+            continue;
+        }
         let lang = script.language();
-        for (x, &ga) in gs.iter().enumerate() {
-            for &gb in &gs[x + 1..] {
-                let (a, b) = (&group_grams[ga], &group_grams[gb]);
+        // Built per block: all groups' features at once would hold every record's names
+        // a second time.
+        let group_grams: Vec<GroupFeatures<'_>> = gs
+            .iter()
+            .map(|&g| group_features(&group_list[g], &prepared))
+            .collect();
+        for x in 0..gs.len() {
+            for y in x + 1..gs.len() {
+                let (ga, gb) = (gs[x], gs[y]);
+                let (a, b) = (&group_grams[x], &group_grams[y]);
                 if a.2 != b.2 {
                     continue;
                 }
                 let score = dice(a.0, b.0);
                 let shared = shared_persons(&a.4, &b.4);
-                let conflict = !a.3.is_empty() && !b.3.is_empty() && a.3.is_disjoint(&b.3);
+                let conflict = !a.3.is_empty() && !b.3.is_empty() && !sorted_intersect(&a.3, &b.3);
                 let ia = group_list[ga].1[0];
                 let ib = group_list[gb].1[0];
-                if score >= THRESHOLDS.title_similarity && !conflict {
+                // A cut title of unknown part is no title evidence on its own.
+                let cut = a.2.is_none() && (a.5 || b.5);
+                if score >= THRESHOLDS.title_similarity && !conflict && !cut {
                     forest.union(
                         ia,
                         ib,
@@ -270,8 +273,7 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                         Strength::Evidence,
                     );
                 } else if shared >= 1
-                    && (score >= THRESHOLDS.title_with_instructor
-                        || (!a.1.is_empty() && a.1 == b.1))
+                    && (score >= THRESHOLDS.title_with_instructor || (a.1.is_some() && a.1 == b.1))
                 {
                     forest.union(ia, ib, Signal::InstructorOverlap, score, Strength::Evidence);
                 }
@@ -282,13 +284,17 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     // Cross-language: learn which titles are translations of each other from clusters
     // that already hold several scripts, then link same-institution, same-part groups
     // whose titles are known translations.
+    let scripts = forest.scripts_by_root(&prepared);
     let mut cores_by_root: FxHashMap<usize, Vec<(Script, &str)>> = FxHashMap::default();
     for (i, p) in prepared.iter().enumerate() {
         let root = forest.find(i);
+        if scripts[root].count_ones() < 2 {
+            continue;
+        }
         let entry = cores_by_root.entry(root).or_default();
         for t in &p.titles {
-            if !t.core.is_empty() && !entry.contains(&(t.script, t.core.as_str())) {
-                entry.push((t.script, t.core.as_str()));
+            if !t.core.is_empty() && !entry.contains(&(t.script, &*t.core)) {
+                entry.push((t.script, &*t.core));
             }
         }
     }
@@ -344,12 +350,53 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
         }
     }
 
+    super::trace_memory("titles");
     let dictionary = Dictionary::learn(&prepared, &mut forest);
+    super::trace_memory("dictionary");
     link_by_dictionary(&group_list, &ip_list, &dictionary, &mut forest);
+    // The last stage works per cluster: the title groups are done with.
+    drop((dictionary, known, ip_list, group_list));
 
+    super::trace_memory("dictionary links");
     link_across_languages_by_people(records, &prepared, &mut forest, &translations);
+    super::trace_memory("instructor links");
 
     forest.finish(records)
+}
+
+/// The features of one title group, for comparing it with the others of its block.
+fn group_features<'a>(
+    group: &(GroupKey<'a>, Vec<usize>),
+    prepared: &'a [Prepared],
+) -> GroupFeatures<'a> {
+    let ((_, script, core, part), members) = group;
+    let title = prepared[members[0]]
+        .titles
+        .iter()
+        .find(|t| t.script == *script && &*t.core == *core);
+    let grams = title.map(|t| &t.grams[..]).unwrap_or(&[]);
+    let head = title.and_then(|t| t.head);
+    let mut people: Vec<u32> = members
+        .iter()
+        .flat_map(|&m| prepared[m].people.iter().copied())
+        .collect();
+    people.sort_unstable();
+    people.dedup();
+    let mut persons: Vec<(u64, u64)> = members
+        .iter()
+        .flat_map(|&m| prepared[m].persons.iter().copied())
+        .collect();
+    persons.sort_unstable();
+    persons.dedup();
+    let cut = members.iter().any(|&m| is_cut(&prepared[m], *script, core));
+    (grams, head, *part, people, persons, cut)
+}
+
+/// Whether the record's title with this core was cut short.
+fn is_cut(p: &Prepared, script: Script, core: &str) -> bool {
+    p.titles
+        .iter()
+        .any(|t| t.cut && t.script == script && &*t.core == core)
 }
 
 /// Title words learned to translate each other: from clusters that already hold titles
@@ -392,16 +439,10 @@ fn feature_script(f: u32) -> u32 {
 impl Dictionary {
     fn learn(prepared: &[Prepared], forest: &mut Forest<'_>) -> Self {
         let mut by_root: FxHashMap<usize, Vec<u32>> = FxHashMap::default();
-        let mut scripts: FxHashMap<usize, u8> = FxHashMap::default();
+        let scripts = forest.scripts_by_root(prepared);
         for (i, p) in prepared.iter().enumerate() {
             let root = forest.find(i);
-            for t in &p.titles {
-                *scripts.entry(root).or_default() |= 1 << (t.script as u8);
-            }
-        }
-        for (i, p) in prepared.iter().enumerate() {
-            let root = forest.find(i);
-            if scripts.get(&root).is_none_or(|m| m.count_ones() < 2) {
+            if scripts[root].count_ones() < 2 {
                 continue;
             }
             let e = by_root.entry(root).or_default();
@@ -575,9 +616,11 @@ fn link_by_dictionary(
 #[derive(Default)]
 struct RootInfo<'a> {
     scripts: u8,
-    people: FxHashSet<u64>,
+    /// Name keys of the cluster's persons (sorted once all records are in).
+    people: Vec<u64>,
     persons: Vec<(u64, u64)>,
-    subjects: Vec<String>,
+    /// Interned subject labels.
+    subjects: Vec<u32>,
     year: Option<u16>,
     cores: Vec<(Script, &'a str)>,
 }
@@ -595,20 +638,27 @@ fn link_across_languages_by_people(
 ) {
     let mut info: FxHashMap<usize, RootInfo<'_>> = FxHashMap::default();
     let mut key_of: FxHashMap<usize, (u32, Option<u8>)> = FxHashMap::default();
+    let mut subject_ids: FxHashMap<String, u32> = FxHashMap::default();
+    let mut subject_scripts: Vec<Script> = Vec::new();
     for (i, p) in prepared.iter().enumerate() {
         let root = forest.find(i);
         let e = info.entry(root).or_default();
         for t in &p.titles {
             e.scripts |= 1 << (t.script as u8);
-            e.cores.push((t.script, t.core.as_str()));
+            e.cores.push((t.script, &*t.core));
         }
         e.people
             .extend(p.persons.iter().flat_map(|(a, b)| [*a, *b]));
         e.persons.extend(p.persons.iter().copied());
         if let Some(s) = &records[i].subject {
             let s = super::text::light(s);
-            if !e.subjects.contains(&s) {
-                e.subjects.push(s);
+            let next = subject_ids.len() as u32;
+            let id = *subject_ids.entry(s).or_insert_with_key(|s| {
+                subject_scripts.push(Script::dominant(s));
+                next
+            });
+            if !e.subjects.contains(&id) {
+                e.subjects.push(id);
             }
         }
         let year = records[i]
@@ -624,19 +674,24 @@ fn link_across_languages_by_people(
             key_of.entry(root).or_insert((inst, forest.part[root]));
         }
     }
+    drop(subject_ids);
+    for e in info.values_mut() {
+        e.people.sort_unstable();
+        e.people.dedup();
+    }
     // Subject labels in two scripts that several clusters carry together translate each
     // other; two labels in one script are two subjects.
-    let mut subject_counts: FxHashMap<(String, String), u32> = FxHashMap::default();
+    let mut subject_counts: FxHashMap<(u32, u32), u32> = FxHashMap::default();
     for e in info.values() {
-        for a in &e.subjects {
-            for b in &e.subjects {
-                if a != b && Script::dominant(a) != Script::dominant(b) {
-                    *subject_counts.entry((a.clone(), b.clone())).or_default() += 1;
+        for &a in &e.subjects {
+            for &b in &e.subjects {
+                if a != b && subject_scripts[a as usize] != subject_scripts[b as usize] {
+                    *subject_counts.entry((a, b)).or_default() += 1;
                 }
             }
         }
     }
-    let subject_pairs: FxHashSet<(String, String)> = subject_counts
+    let subject_pairs: FxHashSet<(u32, u32)> = subject_counts
         .into_iter()
         .filter(|(_, n)| *n >= SUBJECT_SUPPORT)
         .map(|(k, _)| k)
@@ -683,7 +738,7 @@ fn link_across_languages_by_people(
             let subjects_agree = e.subjects.iter().any(|a| {
                 o.subjects
                     .iter()
-                    .any(|b| a == b || subject_pairs.contains(&(a.clone(), b.clone())))
+                    .any(|b| a == b || subject_pairs.contains(&(*a, *b)))
             });
             if subjects_known && !subjects_agree {
                 continue;
@@ -734,9 +789,9 @@ fn key_compatible(a: &Prepared, b: &Prepared) -> bool {
     // institutions): two different full names in one script mean two institutions.
     if let (Some(x), Some(y)) = (a.inst, b.inst)
         && x != y
-        && let (Some((sa, ga)), Some((sb, gb))) = (&a.inst_name, &b.inst_name)
-        && sa == sb
-        && dice(ga, gb) < super::prepare::SAME_NAME_SIMILARITY
+        && let (Some(na), Some(nb)) = (&a.inst_name, &b.inst_name)
+        && na.0 == nb.0
+        && dice(&na.1, &nb.1) < super::prepare::SAME_NAME_SIMILARITY
     {
         return false;
     }
@@ -768,7 +823,7 @@ fn people_conflict(a: &Prepared, b: &Prepared) -> bool {
     !a.people.is_empty()
         && !b.people.is_empty()
         && a.people_script == b.people_script
-        && !a.people.iter().any(|k| b.people.contains(k))
+        && !sorted_intersect(&a.people, &b.people)
 }
 
 /// How much a link may override: operator links ignore the evidence rules; key links
@@ -794,16 +849,8 @@ struct Profile {
 
 impl Profile {
     fn of(p: &Prepared) -> Self {
-        let mut people: Vec<u32> = p.people.iter().map(|k| hash32(k)).collect();
-        people.sort_unstable();
-        people.dedup();
-        let mut keys: Vec<(u32, u32)> = p
-            .keys
-            .iter()
-            .map(|k| (hash32(&k.org), hash32(&k.number)))
-            .collect();
-        keys.sort_unstable();
-        keys.dedup();
+        let people = p.people.clone();
+        let keys = p.keys.clone();
         Profile {
             people_scripts: if people.is_empty() {
                 0
@@ -857,13 +904,6 @@ fn shared_persons(a: &[(u64, u64)], b: &[(u64, u64)]) -> usize {
             })
         })
         .count()
-}
-
-fn hash32(s: &str) -> u32 {
-    use std::hash::{Hash, Hasher};
-    let mut h = rustc_hash::FxHasher::default();
-    s.hash(&mut h);
-    h.finish() as u32
 }
 
 fn merge_sorted<T: Ord + Copy>(a: Vec<T>, b: Vec<T>) -> Vec<T> {
@@ -927,8 +967,11 @@ struct Forest<'a> {
 
 impl<'a> Forest<'a> {
     fn new(records: &'a [MatchRecord], prepared: &[Prepared], overrides: &Overrides) -> Self {
-        let index: FxHashMap<u64, usize> =
-            records.iter().enumerate().map(|(i, r)| (r.id, i)).collect();
+        let index: FxHashMap<u64, usize> = if overrides.unlinks.is_empty() {
+            FxHashMap::default()
+        } else {
+            records.iter().enumerate().map(|(i, r)| (r.id, i)).collect()
+        };
         let mut unlinks: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
         let mut guarded: FxHashMap<usize, Vec<usize>> = FxHashMap::default();
         for (a, b) in &overrides.unlinks {
@@ -968,6 +1011,19 @@ impl<'a> Forest<'a> {
             i = p;
         }
         i
+    }
+
+    /// Per record index, the scripts (bit per [`Script`]) of its cluster's titles when the
+    /// index is a root.
+    fn scripts_by_root(&mut self, prepared: &[Prepared]) -> Vec<u8> {
+        let mut scripts = vec![0u8; prepared.len()];
+        for (i, p) in prepared.iter().enumerate() {
+            let root = self.find(i);
+            for t in &p.titles {
+                scripts[root] |= 1 << (t.script as u8);
+            }
+        }
+        scripts
     }
 
     /// Whether the clusters of `a` and `b` could be merged by a link of `strength`.

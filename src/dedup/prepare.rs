@@ -1,34 +1,46 @@
 //! Per-record features for matching: course identities, listing ids, the resolved
 //! institution, folded titles per script and instructor name keys.
 
-use rustc_hash::FxHashSet;
+use std::rc::Rc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::alias::AliasTable;
 use super::record::{CourseIdentity, MatchRecord, course_identity, listing_of};
 use super::text::{self, Script, TitleCore, grams, split_bilingual, title_core};
 
+/// A full institution name as n-grams with its script.
+pub type InstitutionName = Rc<(Script, Vec<u32>)>;
+
 /// One folded title of a record.
 #[derive(Debug, Clone)]
 pub struct PreparedTitle {
     pub script: Script,
-    pub core: String,
-    pub head: String,
-    pub grams: Vec<u32>,
+    /// Shared by the records whose titles fold to the same core (runs of one course).
+    pub core: Rc<str>,
+    /// The hashed head ([`TitleCore::head`]); `None` when the head is empty.
+    pub head: Option<u32>,
+    pub grams: Rc<[u32]>,
+    /// The title was cut short, so a part marker at its end may be lost.
+    pub cut: bool,
 }
 
 /// What [`super::cluster`] compares.
 #[derive(Debug, Clone)]
 pub struct Prepared {
-    pub keys: Vec<CourseIdentity>,
-    pub listing: Option<String>,
+    /// Course identities as hashed `(organisation, number)`, sorted.
+    pub keys: Vec<(u32, u32)>,
+    /// The listing id ([`listing_of`]), hashed.
+    pub listing: Option<u64>,
     pub inst: Option<u32>,
     /// The institution's name as n-grams with its script, when it is a full name (not a
     /// one-word code): two different full names in one script are two institutions.
-    pub inst_name: Option<(Script, Vec<u32>)>,
+    /// Shared by the records that spell the name alike.
+    pub inst_name: Option<InstitutionName>,
     pub titles: Vec<PreparedTitle>,
     pub part: Option<u8>,
-    /// Squashed name keys of all instructors, sorted.
-    pub people: Vec<String>,
+    /// Squashed name keys of all instructors, hashed ([`hash32`]), sorted.
+    pub people: Vec<u32>,
     /// Each instructor known by two or more name keys, as every pair of its packed keys
     /// ([`text::pack_name_key`], smaller first): one matching pair is one shared person
     /// (a shared given name alone, or a surname alone, is not).
@@ -59,6 +71,8 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
     learn_institutions(records, &keys, aliases);
     let is_org = |s: &str| orgs.contains(s);
     let mut out = Vec::with_capacity(records.len());
+    let mut inst_names: FxHashMap<&str, Option<InstitutionName>> = FxHashMap::default();
+    let mut cores: FxHashMap<Rc<str>, (Script, Rc<[u32]>)> = FxHashMap::default();
     for (r, ks) in records.iter().zip(keys) {
         let inst = r.institutions.first().map(|n| aliases.resolve_or_add(n));
         let mut titles: Vec<PreparedTitle> = Vec::new();
@@ -77,23 +91,49 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
                     head,
                     part: p,
                     script,
+                    cut,
                 } = title_core(&piece, &is_org);
                 if part.is_none() {
                     part = p;
                 }
-                if core.is_empty() || titles.iter().any(|x| x.script == script && x.core == core) {
+                if let Some(x) = titles
+                    .iter_mut()
+                    .find(|x| x.script == script && *x.core == *core)
+                {
+                    x.cut |= cut;
                     continue;
                 }
-                let g = grams(&core, script);
+                if core.is_empty() {
+                    continue;
+                }
+                let (core, g) = match cores.get_key_value(core.as_str()) {
+                    Some((c, (sc, g))) if *sc == script => (c.clone(), g.clone()),
+                    Some(_) => {
+                        let g: Rc<[u32]> = grams(&core, script).into();
+                        (Rc::from(core), g)
+                    }
+                    None => {
+                        let g: Rc<[u32]> = grams(&core, script).into();
+                        let c: Rc<str> = Rc::from(core);
+                        cores.insert(c.clone(), (script, g.clone()));
+                        (c, g)
+                    }
+                };
                 titles.push(PreparedTitle {
                     script,
                     core,
-                    head,
+                    head: (!head.is_empty()).then(|| hash32(&head)),
                     grams: g,
+                    cut,
                 });
             }
         }
-        let mut people: Vec<String> = Vec::new();
+        let listing = r.source_id.as_deref().and_then(listing_of);
+        if part.is_none() {
+            part = listing.as_deref().and_then(text::part_from_slug);
+        }
+        let listing = listing.map(|l| hash64(&l));
+        let mut people: Vec<u32> = Vec::new();
         let mut persons: Vec<(u64, u64)> = Vec::new();
         for raw in &r.instructors {
             let mut keys = text::person_keys(raw);
@@ -106,7 +146,7 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
                     persons.push((*a, *b));
                 }
             }
-            people.extend(keys);
+            people.extend(keys.iter().map(|k| hash32(k)));
         }
         persons.sort_unstable();
         persons.dedup();
@@ -118,15 +158,28 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
             .map(|p| Script::dominant(p))
             .unwrap_or(Script::Latin);
         let inst_name = r.institutions.first().and_then(|n| {
-            let folded = text::institution_key(n);
-            let script = Script::dominant(&folded);
-            (folded.contains(' ') || script != Script::Latin)
-                .then(|| (script, grams(&folded, script)))
+            inst_names
+                .entry(n.as_str())
+                .or_insert_with(|| {
+                    let folded = text::institution_key(n);
+                    let script = Script::dominant(&folded);
+                    (folded.contains(' ') || script != Script::Latin)
+                        .then(|| Rc::new((script, grams(&folded, script))))
+                })
+                .clone()
         });
         out.push(Prepared {
             inst_name,
-            listing: r.source_id.as_deref().and_then(listing_of),
-            keys: ks,
+            listing,
+            keys: {
+                let mut hashed: Vec<(u32, u32)> = ks
+                    .iter()
+                    .map(|k| (hash32(&k.org), hash32(&k.number)))
+                    .collect();
+                hashed.sort_unstable();
+                hashed.dedup();
+                hashed
+            },
             inst,
             titles,
             part,
@@ -136,6 +189,18 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
         });
     }
     out
+}
+
+/// A 32-bit hash of a key, for compact comparisons.
+pub fn hash32(s: &str) -> u32 {
+    hash64(s) as u32
+}
+
+fn hash64(s: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = rustc_hash::FxHasher::default();
+    s.hash(&mut h);
+    h.finish()
 }
 
 /// Teaches `aliases` that a record's institution name and the platform organisation in

@@ -77,7 +77,8 @@ impl MatchRecord {
 
     /// The matcher's view of one benchmark row (`record_id,platform,source_id,title,
     /// institution,instructors,language,run_label,start_date,subject`). The source id is
-    /// also an identifier (an Open edX or legacy key parses to its course).
+    /// also an identifier (an Open edX or legacy key parses to its course): the matcher
+    /// reads it with the identifiers, so it is not copied into them.
     pub fn from_bench_row(row: &BenchRow) -> Self {
         let none_if_empty = |s: &str| (!s.trim().is_empty()).then(|| s.trim().to_owned());
         MatchRecord {
@@ -92,8 +93,10 @@ impl MatchRecord {
             instructors: super::text::split_people(&row.instructors)
                 .map(str::to_owned)
                 .collect(),
-            languages: crate::normalise::language::to_bcp47_list(&row.language),
-            identifiers: none_if_empty(&row.source_id).into_iter().collect(),
+            // Not matching evidence (a title's script says its language), and a million
+            // rows of it cost tens of megabytes.
+            languages: Vec::new(),
+            identifiers: Vec::new(),
             part: None,
             start_date: none_if_empty(&row.start_date),
             subject: none_if_empty(&row.subject),

@@ -179,6 +179,8 @@ pub struct TitleCore {
     /// The part of a series (`Part 2`, `（下）`, `ภาค 2` → 2), if the title names one.
     pub part: Option<u8>,
     pub script: Script,
+    /// The title was cut short (`…`, `...`): its end, where part markers go, is unknown.
+    pub cut: bool,
 }
 
 /// Reduces a title to its [`TitleCore`]: course-code prefixes (including `orgs`, the
@@ -186,6 +188,7 @@ pub struct TitleCore {
 /// the part marker taken out into `part`, the rest folded.
 pub fn title_core(raw: &str, orgs: &dyn Fn(&str) -> bool) -> TitleCore {
     let mut s = light(raw);
+    let cut = s.ends_with('…') || s.ends_with("...");
     let trimmed = s.trim_end_matches(['.', '…']).trim_end();
     if trimmed.len() != s.len() && !s.ends_with('.') {
         s = trimmed.to_owned();
@@ -239,6 +242,7 @@ pub fn title_core(raw: &str, orgs: &dyn Fn(&str) -> bool) -> TitleCore {
         head,
         part,
         script,
+        cut,
     }
 }
 
@@ -299,6 +303,9 @@ pub fn split_bilingual(raw: &str) -> Option<(String, String)> {
     if let Some((a, b)) = raw.split_once(" | ") {
         return Some((a.to_owned(), b.to_owned()));
     }
+    if let Some(pair) = split_bracketed_alternative(raw) {
+        return Some(pair);
+    }
     let has_latin = raw.chars().any(|c| c.is_ascii_alphabetic());
     let has_other = raw.chars().any(|c| {
         matches!(
@@ -352,6 +359,77 @@ pub fn split_bilingual(raw: &str) -> Option<(String, String)> {
         return None;
     }
     Some((rest, latin.to_owned()))
+}
+
+/// A title in one script followed by its translation in brackets (`数据结构（上） (Data
+/// Structures I)`, `Маркетинг. Часть 1 (Marketing…`, the bracket left open when the
+/// title was cut short) as `(non-Latin, Latin)`: the whole bracket is the alternative
+/// title, so a part marker inside it or in front of it stays with its own title.
+fn split_bracketed_alternative(raw: &str) -> Option<(String, String)> {
+    let body = raw.trim_end();
+    let closed = body.ends_with([')', '）']);
+    // The bracket that is still open at the end (cut short), or the one the final `)`
+    // closes; brackets nest (`(Data Structures (2))`).
+    let mut depth = usize::from(closed);
+    let mut open = None;
+    let scan = if closed {
+        &body[..body.len() - body.chars().last().map_or(0, char::len_utf8)]
+    } else {
+        body
+    };
+    for (i, c) in scan.char_indices().rev() {
+        match c {
+            ')' | '）' => depth += 1,
+            '(' | '（' if depth <= 1 => {
+                open = Some(i);
+                break;
+            }
+            '(' | '（' => depth -= 1,
+            _ => {}
+        }
+    }
+    let open = open?;
+    if !closed && depth != 0 {
+        return None;
+    }
+    let inner = scan[open..].trim_start_matches(['(', '（']).trim();
+    let outer = raw[..open].trim();
+    let letters = |s: &str| s.chars().filter(|c| c.is_alphabetic()).count();
+    if letters(inner) < 4 || letters(outer) < 2 {
+        return None;
+    }
+    // A closed bracket holds a whole title: one Latin word (`(Python)`) is a keyword.
+    let latin_words = |s: &str| {
+        s.split_whitespace()
+            .filter(|w| w.chars().any(|c| c.is_ascii_alphabetic()))
+            .count()
+    };
+    let (si, so) = (Script::dominant(inner), Script::dominant(outer));
+    match (so, si) {
+        (Script::Latin, Script::Latin) => None,
+        (Script::Latin, _) if !closed || latin_words(outer) >= 2 => {
+            Some((inner.to_owned(), outer.to_owned()))
+        }
+        (_, Script::Latin) if !closed || latin_words(inner) >= 2 => {
+            Some((outer.to_owned(), inner.to_owned()))
+        }
+        _ => None,
+    }
+}
+
+/// The part of a series a listing slug names at its end (`calculus-part-2`,
+/// `data-structures-ii`, `research-methods-2` → 2), read as a title would be; `None`
+/// for ids that are not slugs (numbers, URLs).
+pub fn part_from_slug(listing: &str) -> Option<u8> {
+    let slug = listing.trim();
+    if !slug.contains('-')
+        || !slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return None;
+    }
+    title_core(&slug.replace('-', " "), &|_| false).part
 }
 
 /// Character n-gram fingerprints of a folded core (spaces ignored): bigrams for Han,
@@ -619,6 +697,46 @@ mod tests {
         assert_eq!(latin, "Data Structures");
         assert_eq!(native, "数据结构");
         assert!(split_bilingual("Python程序设计").is_none());
+    }
+
+    #[test]
+    fn bracketed_translation_is_split_off_as_an_alternative_title() {
+        let (native, latin) =
+            split_bilingual("Маркетинг. Часть 2 (Advanced Marketing (2))").unwrap();
+        assert_eq!(native, "Маркетинг. Часть 2");
+        assert_eq!(latin, "Advanced Marketing (2)");
+        assert_eq!(core(&native).part, Some(2));
+        assert_eq!(core(&latin).part, Some(2));
+        let (native, latin) =
+            split_bilingual("概念与方法（三） (Applied Astrophysics for…").unwrap();
+        assert_eq!(native, "概念与方法（三）");
+        assert_eq!(latin, "Applied Astrophysics for…");
+        // A part marker or a one-word keyword in brackets is no translation.
+        assert!(split_bilingual("Data Structures (II)").is_none());
+        assert_eq!(split_bilingual("数据结构(上)"), None);
+        assert_eq!(split_bilingual("高级编程 (Python)"), None);
+    }
+
+    #[test]
+    fn part_markers_are_read_from_slugs() {
+        assert_eq!(
+            part_from_slug("calculus-modern-perspectives-part-2"),
+            Some(2)
+        );
+        assert_eq!(part_from_slug("data-structures-ii"), Some(2));
+        assert_eq!(part_from_slug("research-methods-2"), Some(2));
+        assert_eq!(part_from_slug("research-methods"), None);
+        assert_eq!(part_from_slug("microeconomics-2016"), None);
+        assert_eq!(part_from_slug("1234"), None);
+        assert_eq!(part_from_slug("https://stepik.org/course/1234"), None);
+    }
+
+    #[test]
+    fn titles_cut_short_are_marked() {
+        assert!(core("Цифровой маркетинг. Продвинутый курс…").cut);
+        assert!(core("International Relations: An Introduction...").cut);
+        assert!(!core("Calculus Part 2").cut);
+        assert!(!core("Intro to U.S.").cut);
     }
 
     #[test]
