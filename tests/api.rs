@@ -589,6 +589,17 @@ async fn bad_input_is_problem_json_naming_the_parameter(db: &TestDb) {
     }
 }
 
+/// POSTs `body` to `path` with the admin token the admin test configures.
+async fn admin_post(app: &App, path: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+    app.http
+        .post(app.url(path))
+        .bearer_auth("s3cret")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
 async fn admin_endpoints_refuse_requests_without_the_token(db: &TestDb) {
     let portal = ThaiPortal::start("th-admin").await;
     portal.serve(&thai_courses(&["NU00420"], &[])).await;
@@ -630,21 +641,9 @@ async fn admin_endpoints_refuse_requests_without_the_token(db: &TestDb) {
             .unwrap();
         assert_eq!(res.status(), 401, "{path}");
     }
-    let res = app
-        .http
-        .post(app.url("/v1/sources/nope/sync"))
-        .bearer_auth("s3cret")
-        .send()
-        .await
-        .unwrap();
+    let res = admin_post(&app, "/v1/sources/nope/sync", "").await;
     assert_eq!(res.status(), 404);
-    let res = app
-        .http
-        .post(app.url("/v1/sources/th-admin/sync"))
-        .bearer_auth("s3cret")
-        .send()
-        .await
-        .unwrap();
+    let res = admin_post(&app, "/v1/sources/th-admin/sync", "").await;
     assert_eq!(res.status(), 202);
     assert_eq!(res.headers()["location"], "/v1/sources/th-admin/runs");
     // The run lands in the ledger; wait for it to finish (bounded).
@@ -693,13 +692,7 @@ async fn admin_endpoints_refuse_requests_without_the_token(db: &TestDb) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     let lease = lease.expect("the admin run released its lease");
-    let res = app
-        .http
-        .post(app.url("/v1/sources/th-admin/sync"))
-        .bearer_auth("s3cret")
-        .send()
-        .await
-        .unwrap();
+    let res = admin_post(&app, "/v1/sources/th-admin/sync", "").await;
     assert_eq!(res.status(), 409);
     let v: Value = res.json().await.unwrap();
     assert!(
@@ -709,25 +702,11 @@ async fn admin_endpoints_refuse_requests_without_the_token(db: &TestDb) {
     db.store.release_lease(&lease).await.unwrap();
 
     // Dedup overrides: the body is checked, unknown listings are 404.
-    let res = app
-        .http
-        .post(app.url("/v1/dedup/link"))
-        .bearer_auth("s3cret")
-        .body("{\"listings\": [\"a:1\"]}")
-        .send()
-        .await
-        .unwrap();
+    let res = admin_post(&app, "/v1/dedup/link", "{\"listings\": [\"a:1\"]}").await;
     assert_eq!(res.status(), 400);
     let v: Value = res.json().await.unwrap();
     assert_eq!(v["parameter"], "listings");
-    let res = app
-        .http
-        .post(app.url("/v1/dedup/link"))
-        .bearer_auth("s3cret")
-        .body("{\"listings\": [\"a:1\", \"b:2\"]}")
-        .send()
-        .await
-        .unwrap();
+    let res = admin_post(&app, "/v1/dedup/link", "{\"listings\": [\"a:1\", \"b:2\"]}").await;
     assert_eq!(res.status(), 404);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
     // Two listings of two different courses: link puts them in one course, unlink splits
@@ -742,40 +721,19 @@ async fn admin_endpoints_refuse_requests_without_the_token(db: &TestDb) {
         .collect();
     assert_eq!(ids.len(), 2, "{page}");
     let body = serde_json::json!({ "listings": ids, "reason": "same course" }).to_string();
-    let res = app
-        .http
-        .post(app.url("/v1/dedup/link"))
-        .bearer_auth("s3cret")
-        .body(body.clone())
-        .send()
-        .await
-        .unwrap();
+    let res = admin_post(&app, "/v1/dedup/link", body.clone()).await;
     assert_eq!(res.status(), 200);
     let v: Value = res.json().await.unwrap();
     assert_eq!(v["action"], "link");
     assert!(v["merged"].as_u64().unwrap() >= 1, "{v}");
     assert_eq!(v["courses"][&ids[0]], v["courses"][&ids[1]], "{v}");
-    let res = app
-        .http
-        .post(app.url("/v1/dedup/unlink"))
-        .bearer_auth("s3cret")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
+    let res = admin_post(&app, "/v1/dedup/unlink", body).await;
     assert_eq!(res.status(), 200);
     let v: Value = res.json().await.unwrap();
     assert_eq!(v["action"], "unlink");
     assert_ne!(v["courses"][&ids[0]], v["courses"][&ids[1]], "{v}");
     // An oversized body is refused.
-    let res = app
-        .http
-        .post(app.url("/v1/dedup/link"))
-        .bearer_auth("s3cret")
-        .body(vec![b' '; 1024 * 1024])
-        .send()
-        .await
-        .unwrap();
+    let res = admin_post(&app, "/v1/dedup/link", vec![b' '; 1024 * 1024]).await;
     assert_eq!(res.status(), 413);
     assert_eq!(res.headers()["content-type"], "application/problem+json");
 }
