@@ -193,7 +193,9 @@ pub fn title_core(raw: &str, orgs: &dyn Fn(&str) -> bool) -> TitleCore {
     if trimmed.len() != s.len() && !s.ends_with('.') {
         s = trimmed.to_owned();
     }
-    s = strip_prefixes(&s, orgs);
+    // A part the title names only in a bracketed course code in front (`[CS56.2] …`).
+    let mut code_part = None;
+    s = strip_prefixes(&s, orgs, &mut code_part);
     loop {
         let cut = RUN_SUFFIX.find(&s).map(|m| m.start());
         match cut {
@@ -201,7 +203,7 @@ pub fn title_core(raw: &str, orgs: &dyn Fn(&str) -> bool) -> TitleCore {
             _ => break,
         }
     }
-    s = strip_prefixes(&s, orgs);
+    s = strip_prefixes(&s, orgs, &mut code_part);
     let mut part = None;
     if let Some(caps) = PART.captures(&s)
         && let Some(whole) = caps.get(0)
@@ -230,6 +232,7 @@ pub fn title_core(raw: &str, orgs: &dyn Fn(&str) -> bool) -> TitleCore {
             s.truncate(whole.start());
         }
     }
+    let part = part.or(code_part);
     let script = Script::dominant(&s);
     let head = s
         .split([':', '：', '—', '–'])
@@ -246,11 +249,18 @@ pub fn title_core(raw: &str, orgs: &dyn Fn(&str) -> bool) -> TitleCore {
     }
 }
 
-fn strip_prefixes(s: &str, orgs: &dyn Fn(&str) -> bool) -> String {
+/// Strips course codes and organisation names in front of a title; a part number that a
+/// bracketed code ends in (`[CS56.2]`, `【30240184_2】`) goes to `code_part`.
+fn strip_prefixes(s: &str, orgs: &dyn Fn(&str) -> bool, code_part: &mut Option<u8>) -> String {
     let mut s = s.trim().to_owned();
     for _ in 0..3 {
         let before = s.len();
         if let Some(m) = BRACKET_CODE.find(&s) {
+            let code = m
+                .as_str()
+                .trim()
+                .trim_matches(['[', ']', '【', '】', '(', ')', '（', '）']);
+            *code_part = code_part.or_else(|| part_from_course_number(code.trim()));
             s = s[m.end()..].to_owned();
         }
         if let Some(m) = COLON_CODE.find(&s) {
@@ -715,6 +725,16 @@ mod tests {
         assert!(split_bilingual("Data Structures (II)").is_none());
         assert_eq!(split_bilingual("数据结构(上)"), None);
         assert_eq!(split_bilingual("高级编程 (Python)"), None);
+    }
+
+    #[test]
+    fn part_numbers_in_a_bracketed_code_in_front_are_part_markers() {
+        assert_eq!(core("[CS56.2] Data Structures").part, Some(2));
+        assert_eq!(core("【30240184_1】数据结构").part, Some(1));
+        assert_eq!(core("[CS56.2] Data Structures").core, "data structures");
+        // The title's own marker wins; a code without a part number names none.
+        assert_eq!(core("[CS56.1] Data Structures Part 2").part, Some(2));
+        assert_eq!(core("[30240184X] Data Structures").part, None);
     }
 
     #[test]
