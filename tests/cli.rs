@@ -1,25 +1,13 @@
 //! The `coursefed` binary end to end: the demo, the export shape, exit codes.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use std::process::Command;
+
+use common::cli::coursefed;
 use serde_json::Value;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
-
-fn coursefed(cwd: &Path, db: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_coursefed"))
-        .current_dir(cwd)
-        .env(
-            "COURSEFED_DATABASE_URL",
-            format!("sqlite://{}", db.display()),
-        )
-        .env_remove("COURSEFED_CONNECTORS_DIR")
-        .env("RUST_LOG", "warn")
-        .args(args)
-        .output()
-        .expect("run coursefed")
-}
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()

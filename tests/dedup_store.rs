@@ -9,6 +9,7 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use common::cli::coursefed;
 use common::db::TestDb;
 use coursefed::config::SourceConfig;
 use coursefed::dedup::{OverrideNote, RematchStats};
@@ -550,20 +551,6 @@ on_both_backends!(
 );
 
 // ------------------------------------------------------------------ the CLI end to end
-
-fn coursefed(cwd: &Path, db: &Path, args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_coursefed"))
-        .current_dir(cwd)
-        .env(
-            "COURSEFED_DATABASE_URL",
-            format!("sqlite://{}", db.display()),
-        )
-        .env_remove("COURSEFED_CONNECTORS_DIR")
-        .env("RUST_LOG", "warn")
-        .args(args)
-        .output()
-        .expect("run coursefed")
-}
 
 fn json_of(out: &std::process::Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
