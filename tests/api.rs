@@ -667,6 +667,20 @@ async fn admin_endpoints_refuse_requests_without_the_token(db: &TestDb) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(outcome, "succeeded");
+    // The configured source's health and its ledger row describe the same run.
+    let sources = app.json("/v1/sources").await;
+    let th = sources["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "th-admin")
+        .unwrap_or_else(|| panic!("{sources}"));
+    assert_eq!(th["configured"], true);
+    assert_eq!(th["active_listings"], 1);
+    assert_eq!(th["last_run"]["outcome"], "succeeded");
+    assert_eq!(th["health"]["last_run"]["id"], th["last_run"]["id"], "{th}");
+    assert_eq!(th["health"]["active_listings"], 1);
+    assert!(th["health"]["last_success_at"].is_string(), "{th}");
     assert_eq!(
         app.json("/v1/listings/th-admin/NU00420").await["source"],
         "th-admin"

@@ -59,6 +59,8 @@ pub async fn source_health(st: &ApiState) -> Result<Vec<SourceView>, ApiError> {
     let view = |id: &str, name: String, style: String, base_url: String, o: &mut SourceOverview| {
         let config = st.sources.iter().find(|c| c.id.as_str() == id);
         let (active, withdrawn) = o.listing_counts(id);
+        // Health first: it reads the newest run that `last_run` then takes out.
+        let health = config.map(|c| o.health(c, now));
         SourceView {
             id: id.to_owned(),
             name,
@@ -68,7 +70,7 @@ pub async fn source_health(st: &ApiState) -> Result<Vec<SourceView>, ApiError> {
             enabled: config.map(|c| c.enabled),
             active_listings: active,
             withdrawn_listings: withdrawn,
-            health: config.map(|c| o.health(c, now)),
+            health,
             last_run: o.latest_run.remove(id),
         }
     };
