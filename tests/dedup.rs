@@ -456,7 +456,10 @@ fn evidence_does_not_join_clusters_whose_runs_are_over_two_years_apart() {
     };
     let c = together(&[
         dated(rec(1, "edx", "Microeconomics", "MIT", &[]), "2014-02-01"),
-        dated(rec(2, "coursera", "Microeconomics", "MIT", &[]), "2019-09-01"),
+        dated(
+            rec(2, "coursera", "Microeconomics", "MIT", &[]),
+            "2019-09-01",
+        ),
         dated(rec(3, "stepik", "Microeconomics", "MIT", &[]), "2015-09-01"),
     ]);
     assert_ne!(c[0], c[1], "runs five years apart, title evidence only");

@@ -715,10 +715,19 @@ mod tests {
 
     #[test]
     fn a_course_code_in_front_is_no_alternative_title() {
-        assert_eq!(split_bilingual("KMUTTx KMUTT695: ภาษาจีนเบื้องต้น รุ่น 1/2559"), None);
-        assert_eq!(split_bilingual("DalianAUx 82710242x：面向工程师的供应链管理"), None);
+        assert_eq!(
+            split_bilingual("KMUTTx KMUTT695: ภาษาจีนเบื้องต้น รุ่น 1/2559"),
+            None
+        );
+        assert_eq!(
+            split_bilingual("DalianAUx 82710242x：面向工程师的供应链管理"),
+            None
+        );
         let (native, latin) = split_bilingual("Data Science Basics: 数据科学基础").unwrap();
-        assert_eq!((native.as_str(), latin.as_str()), (": 数据科学基础", "Data Science Basics"));
+        assert_eq!(
+            (native.as_str(), latin.as_str()),
+            (": 数据科学基础", "Data Science Basics")
+        );
     }
 
     #[test]
