@@ -449,7 +449,7 @@ fn titles_cut_short_of_unknown_part_link_only_with_a_shared_instructor() {
 }
 
 #[test]
-fn evidence_does_not_join_clusters_whose_runs_are_over_two_years_apart() {
+fn evidence_does_not_join_clusters_whose_runs_are_over_three_years_apart() {
     let dated = |mut r: MatchRecord, d: &str| {
         r.start_date = Some(d.into());
         r

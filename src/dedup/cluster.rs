@@ -964,12 +964,13 @@ fn run_span(r: &MatchRecord) -> Option<(i32, i32)> {
     }
 }
 
-/// Two clusters whose runs are more than this many days apart (the last run of one
-/// before the first of the other) are not joined by title or instructor evidence alone:
-/// a course's listings on several platforms run in overlapping years, while an
-/// institution's same-subject courses with look-alike titles come and go years apart.
-/// Shared keys and listing ids still join them.
-const MAX_RUN_GAP_DAYS: i32 = 730;
+/// Two clusters whose runs are more than this many days (three years) apart (the last
+/// run of one before the first of the other) are not joined by title or instructor
+/// evidence alone: a course's listings on several platforms run in overlapping years,
+/// while an institution's same-subject courses with look-alike titles come and go years
+/// apart. Shared keys and listing ids still join them. (Two years cost a recorded
+/// catalogue its edX run scheduled 25 months after the XuetangX one.)
+const MAX_RUN_GAP_DAYS: i32 = 1095;
 
 /// Whether two clusters' runs lie more than [`MAX_RUN_GAP_DAYS`] apart.
 fn runs_apart(a: Option<(i32, i32)>, b: Option<(i32, i32)>) -> bool {
