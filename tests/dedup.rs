@@ -447,3 +447,49 @@ fn titles_cut_short_of_unknown_part_link_only_with_a_shared_instructor() {
     assert_ne!(c[0], c[1], "a cut title alone may hide different parts");
     assert_eq!(c[0], c[2], "a shared instructor still links the runs");
 }
+
+#[test]
+fn evidence_does_not_join_clusters_whose_runs_are_over_three_years_apart() {
+    let dated = |mut r: MatchRecord, d: &str| {
+        r.start_date = Some(d.into());
+        r
+    };
+    let c = together(&[
+        dated(rec(1, "edx", "Microeconomics", "MIT", &[]), "2014-02-01"),
+        dated(
+            rec(2, "coursera", "Microeconomics", "MIT", &[]),
+            "2019-09-01",
+        ),
+        dated(rec(3, "stepik", "Microeconomics", "MIT", &[]), "2015-09-01"),
+    ]);
+    assert_ne!(c[0], c[1], "runs five years apart, title evidence only");
+    assert_eq!(c[0], c[2], "runs a year and a half apart");
+
+    let c = together(&[
+        with_key(
+            dated(rec(1, "edx", "Microeconomics", "MIT", &[]), "2014-02-01"),
+            "course-v1:MITx+14.01x+1T2014",
+        ),
+        with_key(
+            dated(rec(2, "edx", "Microeconomics", "MIT", &[]), "2019-09-01"),
+            "course-v1:MITx+14.01x+3T2019",
+        ),
+    ]);
+    assert_eq!(c[0], c[1], "a shared course key joins runs years apart");
+}
+
+#[test]
+fn a_listing_spans_its_runs_when_its_runs_are_far_apart() {
+    let c = together(&[
+        MatchRecord {
+            start_date: Some("2014-02-01".into()),
+            last_start_date: Some("2020-02-01".into()),
+            ..rec(1, "edx", "Microeconomics", "MIT", &[])
+        },
+        MatchRecord {
+            start_date: Some("2019-09-01".into()),
+            ..rec(2, "coursera", "Microeconomics", "MIT", &[])
+        },
+    ]);
+    assert_eq!(c[0], c[1], "the edX listing still ran in 2020");
+}

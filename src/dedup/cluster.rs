@@ -949,12 +949,45 @@ fn sorted_intersect<T: Ord>(a: &[T], b: &[T]) -> bool {
     false
 }
 
+/// The first and last run start of a record, as days of the common era; `None` when
+/// no date parses.
+fn run_span(r: &MatchRecord) -> Option<(i32, i32)> {
+    use chrono::Datelike;
+    let day = |d: &Option<String>| {
+        d.as_deref()
+            .and_then(|d| chrono::NaiveDate::parse_from_str(d.get(..10)?, "%Y-%m-%d").ok())
+            .map(|d| d.num_days_from_ce())
+    };
+    match (day(&r.start_date), day(&r.last_start_date)) {
+        (Some(a), Some(b)) => Some((a.min(b), a.max(b))),
+        (a, b) => a.or(b).map(|d| (d, d)),
+    }
+}
+
+/// Two clusters whose runs are more than this many days (three years) apart (the last
+/// run of one before the first of the other) are not joined by title or instructor
+/// evidence alone: a course's listings on several platforms run in overlapping years,
+/// while an institution's same-subject courses with look-alike titles come and go years
+/// apart. Shared keys and listing ids still join them. (Two years cost a recorded
+/// catalogue its edX run scheduled 25 months after the XuetangX one.)
+const MAX_RUN_GAP_DAYS: i32 = 1095;
+
+/// Whether two clusters' runs lie more than [`MAX_RUN_GAP_DAYS`] apart.
+fn runs_apart(a: Option<(i32, i32)>, b: Option<(i32, i32)>) -> bool {
+    let (Some((a0, a1)), Some((b0, b1))) = (a, b) else {
+        return false;
+    };
+    (b0 - a1).max(a0 - b1) > MAX_RUN_GAP_DAYS
+}
+
 /// Union-find over record indexes with the merge constraints.
 struct Forest<'a> {
     parent: Vec<u32>,
     size: Vec<u32>,
     /// The series part of each root's cluster, when any member names one.
     part: Vec<Option<u8>>,
+    /// Per root: the first and last run start of its cluster (days), when any is known.
+    span: Vec<Option<(i32, i32)>>,
     /// Per root: what its cluster is known to be.
     profile: Vec<Profile>,
     /// Per root: members that carry an operator unlink.
@@ -989,6 +1022,7 @@ impl<'a> Forest<'a> {
             parent: (0..records.len() as u32).collect(),
             size: vec![1; records.len()],
             part: prepared.iter().map(|p| p.part).collect(),
+            span: records.iter().map(run_span).collect(),
             profile: prepared.iter().map(Profile::of).collect(),
             guarded,
             unlinks,
@@ -1049,6 +1083,9 @@ impl<'a> Forest<'a> {
             if strength == Strength::Evidence && x.key_conflict(y) && !x.shares_person(y) {
                 return false;
             }
+            if strength == Strength::Evidence && runs_apart(self.span[ra], self.span[rb]) {
+                return false;
+            }
         }
         !self.unlinked(ra, rb)
     }
@@ -1073,6 +1110,10 @@ impl<'a> Forest<'a> {
         if self.part[keep].is_none() {
             self.part[keep] = self.part[gone];
         }
+        self.span[keep] = match (self.span[keep], self.span[gone]) {
+            (Some((a0, a1)), Some((b0, b1))) => Some((a0.min(b0), a1.max(b1))),
+            (a, b) => a.or(b),
+        };
         let gone_profile = std::mem::take(&mut self.profile[gone]);
         self.profile[keep].absorb(gone_profile);
         if let Some(g) = self.guarded.remove(&gone) {

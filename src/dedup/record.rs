@@ -32,8 +32,10 @@ pub struct MatchRecord {
     pub identifiers: Vec<String>,
     /// The part of a series, when the source states it outside the title.
     pub part: Option<u8>,
-    /// `YYYY-MM-DD`, informational.
+    /// `YYYY-MM-DD` of the (earliest) run.
     pub start_date: Option<String>,
+    /// `YYYY-MM-DD` of the latest run, when the listing has several.
+    pub last_start_date: Option<String>,
     pub subject: Option<String>,
 }
 
@@ -71,6 +73,12 @@ impl MatchRecord {
                 .filter_map(|r| r.start)
                 .min()
                 .map(|d| d.format("%Y-%m-%d").to_string()),
+            last_start_date: draft
+                .runs
+                .iter()
+                .filter_map(|r| r.start)
+                .max()
+                .map(|d| d.format("%Y-%m-%d").to_string()),
             subject: draft.subjects.first().cloned(),
         }
     }
@@ -99,6 +107,7 @@ impl MatchRecord {
             identifiers: Vec::new(),
             part: None,
             start_date: none_if_empty(&row.start_date),
+            last_start_date: None,
             subject: none_if_empty(&row.subject),
         }
     }

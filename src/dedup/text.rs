@@ -354,6 +354,18 @@ pub fn split_bilingual(raw: &str) -> Option<(String, String)> {
     if words < 2 {
         return None;
     }
+    // `KMUTTx KMUTT695: ภาษาจีน…`, `DalianAUx 82710242x: 面向…`: a course code in front
+    // of the title, not a translation of it.
+    let code_prefix = raw[..best.0]
+        .chars()
+        .all(|c| c.is_whitespace() || "[(【（".contains(c))
+        && raw[best.1..].trim_start().starts_with([':', '：'])
+        && latin
+            .split_whitespace()
+            .any(|w| w.len() >= 3 && w.chars().any(|c| c.is_ascii_digit()));
+    if code_prefix {
+        return None;
+    }
     let mut rest = String::with_capacity(raw.len());
     rest.push_str(&raw[..best.0]);
     rest.push(' ');
@@ -699,6 +711,23 @@ mod tests {
         assert_eq!(core("应用金融市场：基于Python2").part, Some(2));
         assert_eq!(core("Python3").part, None);
         assert_eq!(core("C++11").part, None);
+    }
+
+    #[test]
+    fn a_course_code_in_front_is_no_alternative_title() {
+        assert_eq!(
+            split_bilingual("KMUTTx KMUTT695: ภาษาจีนเบื้องต้น รุ่น 1/2559"),
+            None
+        );
+        assert_eq!(
+            split_bilingual("DalianAUx 82710242x：面向工程师的供应链管理"),
+            None
+        );
+        let (native, latin) = split_bilingual("Data Science Basics: 数据科学基础").unwrap();
+        assert_eq!(
+            (native.as_str(), latin.as_str()),
+            (": 数据科学基础", "Data Science Basics")
+        );
     }
 
     #[test]
