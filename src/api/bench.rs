@@ -394,47 +394,69 @@ pub struct Sample {
     pub people: Vec<String>,
 }
 
-/// Samples about `n` courses (newest first) through the API.
+/// Samples about `n` courses through the API, an equal share of every source (newest
+/// first within each).
 pub async fn sample_catalogue(base: &str, n: usize) -> Result<Sample, String> {
     let client = reqwest::Client::new();
+    let sources: serde_json::Value = client
+        .get(format!("{base}/v1/sources"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let sources: Vec<String> = sources["sources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["id"].as_str().map(str::to_owned))
+        .collect();
+    let share = n.div_ceil(sources.len().max(1));
     let mut sample = Sample::default();
-    let mut next = Some("/v1/courses?sort=updated&limit=100".to_owned());
-    while let Some(p) = next.take() {
-        let v: serde_json::Value = client
-            .get(format!("{base}{p}"))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .json()
-            .await
-            .map_err(|e| e.to_string())?;
-        for c in v["courses"].as_array().into_iter().flatten() {
-            if let Some(id) = c["id"].as_str() {
-                sample.ids.push(format!("/v1/courses/{id}"));
+    for source in &sources {
+        let from = sample.ids.len();
+        let source: String = url::form_urlencoded::byte_serialize(source.as_bytes()).collect();
+        let mut next = Some(format!(
+            "/v1/courses?source={source}&sort=updated&limit=100"
+        ));
+        while let Some(p) = next.take() {
+            let v: serde_json::Value = client
+                .get(format!("{base}{p}"))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?
+                .json()
+                .await
+                .map_err(|e| e.to_string())?;
+            for c in v["courses"].as_array().into_iter().flatten() {
+                if let Some(id) = c["id"].as_str() {
+                    sample.ids.push(format!("/v1/courses/{id}"));
+                }
+                for l in c["listings"].as_array().into_iter().flatten() {
+                    let strings = |field: &str| -> Vec<String> {
+                        match &l[field] {
+                            serde_json::Value::String(s) => vec![s.clone()],
+                            serde_json::Value::Array(a) => a
+                                .iter()
+                                .filter_map(|x| x.as_str().map(str::to_owned))
+                                .collect(),
+                            serde_json::Value::Object(o) => o
+                                .values()
+                                .filter_map(|x| x.as_str().map(str::to_owned))
+                                .collect(),
+                            _ => Vec::new(),
+                        }
+                    };
+                    sample.titles.extend(strings("title"));
+                    sample.titles.extend(strings("titles"));
+                    sample.people.extend(strings("institutions"));
+                    sample.people.extend(strings("instructors"));
+                }
             }
-            for l in c["listings"].as_array().into_iter().flatten() {
-                let strings = |field: &str| -> Vec<String> {
-                    match &l[field] {
-                        serde_json::Value::String(s) => vec![s.clone()],
-                        serde_json::Value::Array(a) => a
-                            .iter()
-                            .filter_map(|x| x.as_str().map(str::to_owned))
-                            .collect(),
-                        serde_json::Value::Object(o) => o
-                            .values()
-                            .filter_map(|x| x.as_str().map(str::to_owned))
-                            .collect(),
-                        _ => Vec::new(),
-                    }
-                };
-                sample.titles.extend(strings("title"));
-                sample.titles.extend(strings("titles"));
-                sample.people.extend(strings("institutions"));
-                sample.people.extend(strings("instructors"));
+            if sample.ids.len() - from < share {
+                next = v["next"].as_str().map(str::to_owned);
             }
-        }
-        if sample.ids.len() < n {
-            next = v["next"].as_str().map(str::to_owned);
         }
     }
     Ok(sample)

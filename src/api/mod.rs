@@ -45,8 +45,8 @@ use crate::config::{ApiConfig, AppConfig, SourceConfig};
 use crate::fetch::HttpClient;
 use crate::store::Store;
 use cache::{CacheOptions, ResponseCache};
-use search_index::SearchIndex;
 use error::{ApiError, PROBLEM_JSON, Problem, problem};
+use search_index::SearchIndex;
 
 /// Limits and cross-origin settings of the server (`[api]` in `coursefed.toml`).
 #[derive(Debug, Clone)]

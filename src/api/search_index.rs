@@ -37,6 +37,8 @@ const BUILD_BATCH: u32 = 5000;
 const CHANGES_BATCH: u32 = 10_000;
 /// More listings touched than this since the last refresh: rebuild instead.
 const REBUILD_OVER: usize = 50_000;
+/// Candidates few enough to check without narrowing them further.
+const FEW_CANDIDATES: usize = 32;
 /// Weight of a term found in a title, and in an institution or instructor.
 const TITLE_WEIGHT: f64 = 10.0;
 const PEOPLE_WEIGHT: f64 = 3.0;
@@ -81,17 +83,32 @@ fn normalise(s: &str) -> String {
     s.nfc().collect::<String>().to_lowercase()
 }
 
-/// A trigram of three characters as one key.
-fn key(a: char, b: char, c: char) -> u64 {
-    (u64::from(a) << 42) | (u64::from(b) << 21) | u64::from(c)
+/// Stands for "no character" in the key of a unigram or bigram (above every char).
+const NONE: u64 = 0x1F_FFFF;
+
+/// An n-gram of one to three characters as one key.
+fn key(chars: &[char]) -> u64 {
+    let at = |i: usize| chars.get(i).map_or(NONE, |c| u64::from(*c));
+    (at(0) << 42) | (at(1) << 21) | at(2)
 }
 
-/// The distinct trigrams of `text` (lines are separate: no trigram spans two).
-fn trigrams_into(text: &str, out: &mut Vec<u64>) {
+/// The keys of `term`'s postings: its trigrams, or the term itself when shorter.
+fn term_keys(term: &str) -> Vec<u64> {
+    let chars: Vec<char> = term.chars().collect();
+    if chars.len() < 3 {
+        return vec![key(&chars)];
+    }
+    chars.windows(3).map(key).collect()
+}
+
+/// The unigrams, bigrams and trigrams of `text` (lines are separate: none spans two).
+fn ngrams_into(text: &str, out: &mut Vec<u64>) {
     for line in text.split('\n') {
         let chars: Vec<char> = line.chars().collect();
-        for w in chars.windows(3) {
-            out.push(key(w[0], w[1], w[2]));
+        for n in 1..=3 {
+            for w in chars.windows(n) {
+                out.push(key(w));
+            }
         }
     }
 }
@@ -145,8 +162,8 @@ impl Inner {
             return;
         };
         let mut keys = Vec::new();
-        trigrams_into(&titles, &mut keys);
-        trigrams_into(&people, &mut keys);
+        ngrams_into(&titles, &mut keys);
+        ngrams_into(&people, &mut keys);
         keys.sort_unstable();
         keys.dedup();
         for k in keys {
@@ -176,8 +193,8 @@ impl Inner {
         for d in self.docs.into_iter().filter(|d| !d.dead) {
             let slot = u32::try_from(fresh.docs.len()).unwrap_or(u32::MAX);
             let mut keys = Vec::new();
-            trigrams_into(&d.titles, &mut keys);
-            trigrams_into(&d.people, &mut keys);
+            ngrams_into(&d.titles, &mut keys);
+            ngrams_into(&d.people, &mut keys);
             keys.sort_unstable();
             keys.dedup();
             for k in keys {
@@ -192,84 +209,120 @@ impl Inner {
         fresh
     }
 
-    /// Slots that may match every term of three or more characters (all live slots when
-    /// there is none).
+    /// Slots that may match every term: the intersection of the terms' n-gram postings.
     fn candidates(&self, q: &SearchQuery) -> Vec<u32> {
         let mut lists: Vec<&[u32]> = Vec::new();
         for t in &q.terms {
-            let chars: Vec<char> = t.chars().collect();
-            for w in chars.windows(3) {
-                match self.postings.get(&key(w[0], w[1], w[2])) {
+            for k in term_keys(t) {
+                match self.postings.get(&k) {
                     Some(l) => lists.push(l),
                     None => return Vec::new(),
                 }
             }
         }
-        if lists.is_empty() {
-            return (0..self.docs.len())
-                .filter_map(|s| u32::try_from(s).ok())
-                .filter(|s| !self.docs[*s as usize].dead)
-                .collect();
-        }
-        lists.sort_by_key(|l| l.len());
-        let mut out: Vec<u32> = lists[0].to_vec();
+        lists.sort_by_key(|l| (l.len(), l.as_ptr()));
+        lists.dedup_by_key(|l| l.as_ptr());
+        let Some(first) = lists.first() else {
+            return Vec::new();
+        };
+        let mut out: Vec<u32> = first.to_vec();
         for l in &lists[1..] {
-            out = intersect(&out, l);
-            if out.is_empty() {
+            // Every candidate is checked against the terms anyway: once few are left,
+            // checking them costs less than walking more lists.
+            if out.len() <= FEW_CANDIDATES {
                 break;
             }
+            out = intersect(&out, l);
         }
         out
     }
 
-    /// Tier 1 for `q` under `status`: (score, course), best first, then by course id.
-    fn search(&self, q: &SearchQuery, status: StatusFilter) -> Vec<(f64, Arc<str>)> {
-        let mut best: HashMap<u32, f64> = HashMap::new();
-        for slot in self.candidates(q) {
-            let d = &self.docs[slot as usize];
-            if d.dead {
-                continue;
-            }
-            match status {
-                StatusFilter::Active if !d.active => continue,
-                StatusFilter::Withdrawn if d.active => continue,
-                _ => {}
-            }
-            let mut score = 0.0;
-            let mut all = true;
-            for t in &q.terms {
-                if d.titles.contains(t.as_str()) {
-                    score += TITLE_WEIGHT;
-                } else if d.people.contains(t.as_str()) {
-                    score += PEOPLE_WEIGHT;
-                } else {
-                    all = false;
-                    break;
+    /// Tier 1 for `q` under `status`: (score, course slot) of every matching course, in
+    /// no order.
+    fn search(&self, q: &SearchQuery, status: StatusFilter) -> Vec<(f64, u32)> {
+        thread_local! {
+            static BEST: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        BEST.with_borrow_mut(|best| {
+            best.clear();
+            best.resize(self.courses.len(), 0.0);
+            let mut touched: Vec<u32> = Vec::new();
+            for slot in self.candidates(q) {
+                let d = &self.docs[slot as usize];
+                if d.dead {
+                    continue;
+                }
+                match status {
+                    StatusFilter::Active if !d.active => continue,
+                    StatusFilter::Withdrawn if d.active => continue,
+                    _ => {}
+                }
+                let mut score = 0.0;
+                let mut all = true;
+                for t in &q.terms {
+                    if d.titles.contains(t.as_str()) {
+                        score += TITLE_WEIGHT;
+                    } else if d.people.contains(t.as_str()) {
+                        score += PEOPLE_WEIGHT;
+                    } else {
+                        all = false;
+                        break;
+                    }
+                }
+                if !all {
+                    continue;
+                }
+                score += 1.0 / (2.0 + f64::from(d.title_chars));
+                let b = &mut best[d.course as usize];
+                if *b == 0.0 {
+                    touched.push(d.course);
+                }
+                if score > *b {
+                    *b = score;
                 }
             }
-            if !all {
-                continue;
-            }
-            score += 1.0 / (2.0 + f64::from(d.title_chars));
-            let e = best.entry(d.course).or_insert(0.0);
-            if score > *e {
-                *e = score;
-            }
-        }
-        let mut out: Vec<(f64, Arc<str>)> = best
-            .into_iter()
-            .filter(|(c, _)| {
-                // A withdrawn course has no active listing left.
-                status != StatusFilter::Withdrawn
-                    || !self.courses[*c as usize]
-                        .slots
-                        .iter()
-                        .any(|s| self.docs[*s as usize].active)
+            touched
+                .into_iter()
+                .filter(|c| {
+                    // A withdrawn course has no active listing left.
+                    status != StatusFilter::Withdrawn
+                        || !self.courses[*c as usize]
+                            .slots
+                            .iter()
+                            .any(|s| self.docs[*s as usize].active)
+                })
+                .map(|c| (1.0 + best[c as usize], c))
+                .collect()
+        })
+    }
+
+    /// The best `want` of `hits` after the key `after` (score, course id), best first,
+    /// then by course id.
+    fn top(
+        &self,
+        hits: &[(f64, u32)],
+        after: Option<(f64, &str)>,
+        want: usize,
+    ) -> Vec<(f64, Arc<str>)> {
+        let id = |c: u32| &self.courses[c as usize].id;
+        let mut rest: Vec<(f64, &Arc<str>)> = hits
+            .iter()
+            .map(|(s, c)| (*s, id(*c)))
+            .filter(|(s, c)| match after {
+                None => true,
+                Some((a, aid)) => *s < a || (*s == a && c.as_ref() > aid),
             })
-            .map(|(c, s)| (1.0 + s, self.courses[c as usize].id.clone()))
             .collect();
-        out.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
-        out
+        let order = |a: &(f64, &Arc<str>), b: &(f64, &Arc<str>)| {
+            b.0.total_cmp(&a.0).then_with(|| a.1.cmp(b.1))
+        };
+        if rest.len() > want && want > 0 {
+            rest.select_nth_unstable_by(want - 1, order);
+            rest.truncate(want);
+        }
+        rest.sort_by(order);
+        rest.truncate(want);
+        rest.into_iter().map(|(s, c)| (s, c.clone())).collect()
     }
 }
 
@@ -353,7 +406,9 @@ impl SearchIndex {
         let store = store.clone();
         match tokio::spawn(async move { me.refresh(&store).await }).await {
             Ok(r) => r,
-            Err(e) => Err(StoreError::Spool(format!("search index refresh failed: {e}"))),
+            Err(e) => Err(StoreError::Spool(format!(
+                "search index refresh failed: {e}"
+            ))),
         }
     }
 
@@ -391,7 +446,9 @@ impl SearchIndex {
         };
         let mut after: Option<String> = None;
         loop {
-            let docs = store.search_docs_page(after.as_deref(), BUILD_BATCH).await?;
+            let docs = store
+                .search_docs_page(after.as_deref(), BUILD_BATCH)
+                .await?;
             for d in &docs {
                 inner.insert(d);
             }
@@ -496,39 +553,45 @@ impl SearchIndex {
         }
         self.current(store).await?;
         let limit = q.limit as usize;
-        let tier1 = {
-            let guard = self.inner.read().unwrap_or_else(|p| p.into_inner());
-            match guard.as_ref() {
-                Some(inner) => inner.search(search, q.status),
-                None => return Ok(None),
-            }
-        };
+        let want = limit + 1;
         // Where the page starts: after the cursor's key, in tier 1 or already in tier 2.
-        let (start, in_tier2) = match &q.after {
-            Some(CourseKey::Relevance { score, .. }) if *score < 1.0 => (tier1.len(), true),
-            Some(CourseKey::Relevance { score, id }) => (
-                tier1.partition_point(|(s, c)| {
-                    *s > *score || (*s == *score && c.as_ref() <= id.as_str())
-                }),
-                false,
-            ),
-            _ => (0, false),
+        let (after, in_tier2) = match &q.after {
+            Some(CourseKey::Relevance { score, .. }) if *score < 1.0 => (None, true),
+            Some(CourseKey::Relevance { score, id }) => (Some((*score, id.as_str())), false),
+            _ => (None, false),
         };
-        let mut keys: Vec<CourseKey> = tier1[start.min(tier1.len())..]
-            .iter()
-            .take(limit + 1)
-            .map(|(s, c)| CourseKey::Relevance {
-                score: *s,
-                id: c.to_string(),
-            })
-            .collect();
-        if keys.len() <= limit {
+        let (mut keys, skip) = {
+            let guard = self.inner.read().unwrap_or_else(|p| p.into_inner());
+            let Some(inner) = guard.as_ref() else {
+                return Ok(None);
+            };
+            let hits = inner.search(search, q.status);
+            let top = if in_tier2 {
+                Vec::new()
+            } else {
+                inner.top(&hits, after, want)
+            };
+            // Tier 2 is read only when tier 1 runs out on this page.
+            let skip: Option<HashSet<Arc<str>>> = (top.len() < want).then(|| {
+                hits.iter()
+                    .map(|(_, c)| inner.courses[*c as usize].id.clone())
+                    .collect()
+            });
+            let keys: Vec<CourseKey> = top
+                .into_iter()
+                .map(|(score, c)| CourseKey::Relevance {
+                    score,
+                    id: c.to_string(),
+                })
+                .collect();
+            (keys, skip)
+        };
+        if let Some(skip) = skip {
             let mut tail = q.clone();
             tail.limit = u32::try_from(limit - keys.len()).unwrap_or(0);
             if !in_tier2 {
                 tail.after = None;
             }
-            let skip: HashSet<&str> = tier1.iter().map(|(_, c)| c.as_ref()).collect();
             keys.extend(
                 store
                     .course_keys_full_text(&tail, &|id| skip.contains(id), skip.len())
@@ -575,8 +638,13 @@ mod tests {
         i
     }
 
+    fn ranked(i: &Inner, q: &str, status: StatusFilter) -> Vec<(f64, Arc<str>)> {
+        let hits = i.search(&SearchQuery::parse(q).unwrap(), status);
+        i.top(&hits, None, usize::MAX)
+    }
+
     fn ids(i: &Inner, q: &str, status: StatusFilter) -> Vec<String> {
-        i.search(&SearchQuery::parse(q).unwrap(), status)
+        ranked(i, q, status)
             .into_iter()
             .map(|(_, c)| c.to_string())
             .collect()
@@ -585,16 +653,37 @@ mod tests {
     #[test]
     fn every_term_must_match_and_titles_rank_above_names() {
         let i = index(&[
-            doc("s:1", "c1", true, "Data Structures", &["Tsinghua University"]),
-            doc("s:2", "c2", true, "Introduction to Data Science", &["Data Lab"]),
-            doc("s:3", "c3", true, "Philosophy", &["Structures Institute", "Ann Data"]),
+            doc(
+                "s:1",
+                "c1",
+                true,
+                "Data Structures",
+                &["Tsinghua University"],
+            ),
+            doc(
+                "s:2",
+                "c2",
+                true,
+                "Introduction to Data Science",
+                &["Data Lab"],
+            ),
+            doc(
+                "s:3",
+                "c3",
+                true,
+                "Philosophy",
+                &["Structures Institute", "Ann Data"],
+            ),
         ]);
-        assert_eq!(ids(&i, "data structures", StatusFilter::Active), ["c1", "c3"]);
+        assert_eq!(
+            ids(&i, "data structures", StatusFilter::Active),
+            ["c1", "c3"]
+        );
         assert_eq!(ids(&i, "STRUCTURES", StatusFilter::Active), ["c1", "c3"]);
         assert_eq!(ids(&i, "science lab", StatusFilter::Active), ["c2"]);
         assert!(ids(&i, "zzqqxx", StatusFilter::Active).is_empty());
         // Scores of the first tier are at least 1 (the database's second tier is below).
-        let scored = i.search(&SearchQuery::parse("data").unwrap(), StatusFilter::Active);
+        let scored = ranked(&i, "data", StatusFilter::Active);
         assert!(scored.iter().all(|(s, _)| *s >= 1.0));
         // The shorter title first among title hits; the name-only hit last.
         let order: Vec<String> = scored.into_iter().map(|(_, c)| c.to_string()).collect();
@@ -641,6 +730,32 @@ mod tests {
         assert_eq!(i.dead, 0);
         assert_eq!(i.docs.len(), 2);
         assert_eq!(ids(&i, "learning", StatusFilter::Any), before);
+    }
+
+    #[test]
+    fn pages_after_a_key_cover_every_hit_once() {
+        let docs: Vec<SearchDoc> = (0..50)
+            .map(|n| {
+                // Ties on purpose: five title lengths.
+                let title = format!("Data {}", "x".repeat(n % 5));
+                doc(&format!("s:{n}"), &format!("c{n:02}"), true, &title, &[])
+            })
+            .collect();
+        let i = index(&docs);
+        let hits = i.search(&SearchQuery::parse("data").unwrap(), StatusFilter::Active);
+        let all = i.top(&hits, None, usize::MAX);
+        let mut paged = Vec::new();
+        let mut after: Option<(f64, Arc<str>)> = None;
+        loop {
+            let page = i.top(&hits, after.as_ref().map(|(s, c)| (*s, c.as_ref())), 7);
+            let Some(last) = page.last().cloned() else {
+                break;
+            };
+            paged.extend(page);
+            after = Some(last);
+        }
+        assert_eq!(paged, all);
+        assert_eq!(all.len(), 50);
     }
 
     #[test]

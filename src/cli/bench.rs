@@ -233,8 +233,7 @@ async fn drop_pg_database(admin: &str, name: &str) {
 async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
     use crate::api::bench::{
         LoadSettings, distinct_search_paths, filtered_paths, run_wrk, sample_catalogue, serve_api,
-        serve_bare,
-        timed_build, warm_up,
+        serve_bare, timed_build, warm_up,
     };
     let failed = |e: &dyn std::fmt::Display| CliError::Failed(e.to_string());
     let settings = LoadSettings {
@@ -338,11 +337,31 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
         for (name, on, paths) in [
             ("course by id, cache on".to_owned(), &base, ids.clone()),
             ("course by id, cache off".to_owned(), &uncached, ids),
-            ("filtered list, cache on".to_owned(), &base, filtered_paths()),
-            ("filtered list, cache off".to_owned(), &uncached, filtered_paths()),
-            (format!("search x{n_search}, cache on"), &base, searches.clone()),
-            (format!("search x{n_search}, cache off"), &uncached, searches.clone()),
-            (format!("search x{n_search}, cache+index off"), &db_only, searches.clone()),
+            (
+                "filtered list, cache on".to_owned(),
+                &base,
+                filtered_paths(),
+            ),
+            (
+                "filtered list, cache off".to_owned(),
+                &uncached,
+                filtered_paths(),
+            ),
+            (
+                format!("search x{n_search}, cache on"),
+                &base,
+                searches.clone(),
+            ),
+            (
+                format!("search x{n_search}, cache off"),
+                &uncached,
+                searches.clone(),
+            ),
+            (
+                format!("search x{n_search}, cache+index off"),
+                &db_only,
+                searches.clone(),
+            ),
         ] {
             if *on == base {
                 warm_up(on, &paths).await.map_err(CliError::Failed)?;

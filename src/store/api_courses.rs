@@ -497,7 +497,8 @@ impl Store {
                         next: None,
                     });
                 }
-                self.key_rows(&relevance_sql(q, d, want, false), q.sort).await?
+                self.key_rows(&relevance_sql(q, d, want, false), q.sort)
+                    .await?
             }
             CourseSort::Updated => self.key_rows(&updated_sql(q, d, want), q.sort).await?,
             CourseSort::Start => {
@@ -570,7 +571,10 @@ impl Store {
             let mut sq = q.clone();
             sq.after = after.take();
             let rows = self
-                .key_rows(&relevance_sql(&sq, d, batch_i64, true), CourseSort::Relevance)
+                .key_rows(
+                    &relevance_sql(&sq, d, batch_i64, true),
+                    CourseSort::Relevance,
+                )
                 .await?;
             let full = rows.len() == batch;
             after = rows.last().cloned();
@@ -597,7 +601,13 @@ impl Store {
     pub async fn course_lookup(&self, id: &str) -> Result<CourseLookup, StoreError> {
         let found = dispatch!(self, DB, pool => {
             let rows = sqlx::query(
-                "SELECT m.merged_into AS merged_into, l.*,
+                "SELECT m.merged_into AS merged_into, l.id, l.source_id, l.external_id, l.course_id,
+                    l.status, l.url, l.title, l.titles, l.short_description, l.description_html,
+                    l.description_text, l.institutions, l.instructors, l.languages, l.subjects,
+                    l.level, l.image_url, l.video_url, l.effort_text, l.hours_per_week_min,
+                    l.hours_per_week_max, l.total_hours, l.duration_weeks, l.access, l.certificate,
+                    l.enrollment_count, l.same_as, l.first_seen_at, l.last_seen_at, l.updated_at,
+                    l.withdrawn_at,
                     r.external_run_id AS r_external_run_id, r.start_at AS r_start_at,
                     r.end_at AS r_end_at, r.enrollment_start_at AS r_enrollment_start_at,
                     r.enrollment_end_at AS r_enrollment_end_at, r.raw_dates AS r_raw_dates,
@@ -646,7 +656,12 @@ impl Store {
         let mut out: Vec<StoredListing> = Vec::new();
         for chunk in course_ids.chunks(500) {
             let mut sql = Sql::new(
-                "SELECT l.*,
+                "SELECT l.id, l.source_id, l.external_id, l.course_id, l.status, l.url, l.title,
+                    l.titles, l.short_description, l.description_html, l.description_text,
+                    l.institutions, l.instructors, l.languages, l.subjects, l.level, l.image_url,
+                    l.video_url, l.effort_text, l.hours_per_week_min, l.hours_per_week_max,
+                    l.total_hours, l.duration_weeks, l.access, l.certificate, l.enrollment_count,
+                    l.same_as, l.first_seen_at, l.last_seen_at, l.updated_at, l.withdrawn_at,
                     r.external_run_id AS r_external_run_id, r.start_at AS r_start_at,
                     r.end_at AS r_end_at, r.enrollment_start_at AS r_enrollment_start_at,
                     r.enrollment_end_at AS r_enrollment_end_at, r.raw_dates AS r_raw_dates,
