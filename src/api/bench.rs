@@ -334,11 +334,12 @@ pub async fn serve_bare() -> std::io::Result<String> {
     Ok(base)
 }
 
-/// Serves the API over `store` on loopback (the course cache on or off); returns its base
-/// URL and a stopper.
+/// Serves the API over `store` on loopback (the course cache and the in-process search
+/// index each on or off); returns its base URL and a stopper.
 pub async fn serve_api(
     store: &Store,
     course_cache: bool,
+    search_index: bool,
 ) -> std::io::Result<(String, tokio::sync::oneshot::Sender<()>)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -347,6 +348,7 @@ pub async fn serve_api(
     if !course_cache {
         options.cache.max_bytes = 0;
     }
+    options.search_index = search_index;
     let app = router(ApiState::new(store.clone()).with_options(options));
     tokio::spawn(super::serve(listener, app, async {
         let _ = rx.await;
@@ -380,31 +382,140 @@ pub async fn warm_up(base: &str, paths: &[String]) -> Result<(), String> {
     }
 }
 
-/// Course ids to fetch by id (a spread over the catalogue).
-pub async fn sample_ids(store: &Store, base: &str, n: usize) -> Result<Vec<String>, String> {
+/// What the benchmark samples from the served catalogue: course paths to fetch by id
+/// and the texts searches are drawn from.
+#[derive(Debug, Default)]
+pub struct Sample {
+    /// `/v1/courses/{id}`, a spread over the catalogue.
+    pub ids: Vec<String>,
+    /// Titles (every language) of the sampled courses' listings.
+    pub titles: Vec<String>,
+    /// Institutions and instructors of the sampled courses' listings.
+    pub people: Vec<String>,
+}
+
+/// Samples about `n` courses through the API, an equal share of every source (newest
+/// first within each).
+pub async fn sample_catalogue(base: &str, n: usize) -> Result<Sample, String> {
     let client = reqwest::Client::new();
-    let mut ids = Vec::new();
-    let mut next = Some("/v1/courses?sort=updated&limit=100".to_owned());
-    while let Some(p) = next.take() {
-        let v: serde_json::Value = client
-            .get(format!("{base}{p}"))
-            .send()
-            .await
-            .map_err(|e| e.to_string())?
-            .json()
-            .await
-            .map_err(|e| e.to_string())?;
-        for c in v["courses"].as_array().into_iter().flatten() {
-            if let Some(id) = c["id"].as_str() {
-                ids.push(format!("/v1/courses/{id}"));
+    let sources: serde_json::Value = client
+        .get(format!("{base}/v1/sources"))
+        .send()
+        .await
+        .map_err(|e| e.to_string())?
+        .json()
+        .await
+        .map_err(|e| e.to_string())?;
+    let sources: Vec<String> = sources["sources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["id"].as_str().map(str::to_owned))
+        .collect();
+    let share = n.div_ceil(sources.len().max(1));
+    let mut sample = Sample::default();
+    for source in &sources {
+        let from = sample.ids.len();
+        let source: String = url::form_urlencoded::byte_serialize(source.as_bytes()).collect();
+        let mut next = Some(format!(
+            "/v1/courses?source={source}&sort=updated&limit=100"
+        ));
+        while let Some(p) = next.take() {
+            let v: serde_json::Value = client
+                .get(format!("{base}{p}"))
+                .send()
+                .await
+                .map_err(|e| e.to_string())?
+                .json()
+                .await
+                .map_err(|e| e.to_string())?;
+            for c in v["courses"].as_array().into_iter().flatten() {
+                if let Some(id) = c["id"].as_str() {
+                    sample.ids.push(format!("/v1/courses/{id}"));
+                }
+                for l in c["listings"].as_array().into_iter().flatten() {
+                    let strings = |field: &str| -> Vec<String> {
+                        match &l[field] {
+                            serde_json::Value::String(s) => vec![s.clone()],
+                            serde_json::Value::Array(a) => a
+                                .iter()
+                                .filter_map(|x| x.as_str().map(str::to_owned))
+                                .collect(),
+                            serde_json::Value::Object(o) => o
+                                .values()
+                                .filter_map(|x| x.as_str().map(str::to_owned))
+                                .collect(),
+                            _ => Vec::new(),
+                        }
+                    };
+                    sample.titles.extend(strings("title"));
+                    sample.titles.extend(strings("titles"));
+                    sample.people.extend(strings("institutions"));
+                    sample.people.extend(strings("instructors"));
+                }
+            }
+            if sample.ids.len() - from < share {
+                next = v["next"].as_str().map(str::to_owned);
             }
         }
-        if ids.len() < n {
-            next = v["next"].as_str().map(str::to_owned);
+    }
+    Ok(sample)
+}
+
+/// A query drawn from `title`: one word, two neighbouring words, or (a title written
+/// without spaces, as Thai and Chinese are) a run of 2–5 characters of it.
+fn query_from_title(rng: &mut StdRng, title: &str) -> Option<String> {
+    let words: Vec<&str> = title
+        .split_whitespace()
+        .filter(|w| w.chars().count() >= 2 && w.chars().all(char::is_alphabetic))
+        .collect();
+    if words.is_empty() {
+        return None;
+    }
+    let i = rng.random_range(0..words.len());
+    let word = words[i];
+    let chars: Vec<char> = word.chars().collect();
+    if chars.len() > 8 || (chars.len() > 3 && !word.is_ascii() && words.len() == 1) {
+        // A spaceless run of words: a piece of it.
+        let len = rng.random_range(2..=5usize).min(chars.len());
+        let at = rng.random_range(0..=chars.len() - len);
+        return Some(chars[at..at + len].iter().collect());
+    }
+    if i + 1 < words.len() && rng.random_bool(0.4) {
+        return Some(format!("{word} {}", words[i + 1]));
+    }
+    Some(word.to_owned())
+}
+
+/// Up to `n` distinct searches drawn from the sampled catalogue: pieces of titles (most),
+/// institution and instructor names (a fifth). Their hit counts vary as real ones do.
+pub fn distinct_search_paths(sample: &Sample, n: usize, seed: u64) -> Vec<String> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    if sample.titles.is_empty() {
+        return out;
+    }
+    for _ in 0..n * 20 {
+        if out.len() >= n {
+            break;
+        }
+        let q = if !sample.people.is_empty() && rng.random_bool(0.2) {
+            Some(sample.people[rng.random_range(0..sample.people.len())].clone())
+        } else {
+            let t = rng.random_range(0..sample.titles.len());
+            query_from_title(&mut rng, &sample.titles[t])
+        };
+        if let Some(q) = q
+            && seen.insert(q.to_lowercase())
+        {
+            out.push(format!(
+                "/v1/courses?q={}&limit=20",
+                url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
+            ));
         }
     }
-    let _ = store;
-    Ok(ids)
+    out
 }
 
 /// The filtered lists the benchmark rotates over.
@@ -418,27 +529,6 @@ pub fn filtered_paths() -> Vec<String> {
     ]
     .iter()
     .map(|s| (*s).to_owned())
-    .collect()
-}
-
-/// The searches the benchmark rotates over (Thai, Chinese, English, Russian).
-pub fn search_paths() -> Vec<String> {
-    [
-        "ข้อมูล",
-        "数据结构",
-        "machine learning",
-        "анализ данных",
-        "cryptography",
-        "ปัญญาประดิษฐ์",
-        "线性代数",
-    ]
-    .iter()
-    .map(|q| {
-        format!(
-            "/v1/courses?q={}&limit=20",
-            url::form_urlencoded::byte_serialize(q.as_bytes()).collect::<String>()
-        )
-    })
     .collect()
 }
 

@@ -253,7 +253,14 @@ pub async fn list_courses(
         Lookup::Hit(hit) => return Ok(hit.respond(&headers)),
         Lookup::Miss(fill) => fill,
     };
-    let page = st.store.course_page(&query).await?;
+    let indexed = match &st.search {
+        Some(index) => index.page(&st.store, &query).await?,
+        None => None,
+    };
+    let page = match indexed {
+        Some(page) => page,
+        None => st.store.course_page(&query).await?,
+    };
     let courses = course_docs(&st.store, &page.ids, query.now).await?;
     let next = page.next.map(|key| {
         let c = Cursor {

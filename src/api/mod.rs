@@ -8,6 +8,7 @@
 //! - [`admin`]: bearer-token endpoints (sync now; dedup overrides).
 //! - [`error`]: problem+json. [`respond`]: ETags and 304. [`params`], [`cursor`], [`jsonld`].
 //! - [`cache`]: rendered course bodies and pages, validated by the change log's version.
+//! - [`search_index`]: the in-process search index (titles, institutions, instructors).
 //! - [`bench`]: `coursefed bench api`.
 
 pub mod admin;
@@ -20,6 +21,7 @@ pub mod error;
 pub mod jsonld;
 pub mod params;
 pub mod respond;
+pub mod search_index;
 pub mod sources;
 
 use std::collections::HashSet;
@@ -44,6 +46,7 @@ use crate::fetch::HttpClient;
 use crate::store::Store;
 use cache::{CacheOptions, ResponseCache};
 use error::{ApiError, PROBLEM_JSON, Problem, problem};
+use search_index::SearchIndex;
 
 /// Limits and cross-origin settings of the server (`[api]` in `coursefed.toml`).
 #[derive(Debug, Clone)]
@@ -56,6 +59,9 @@ pub struct ApiOptions {
     pub max_body_bytes: usize,
     /// The response cache of the course endpoints (see [`cache`]).
     pub cache: CacheOptions,
+    /// Searches rank their first tier in memory (see [`search_index`]); off: every search
+    /// runs in the database.
+    pub search_index: bool,
 }
 
 impl Default for ApiOptions {
@@ -65,6 +71,7 @@ impl Default for ApiOptions {
             request_timeout: Duration::from_secs(crate::config::DEFAULT_API_TIMEOUT_SECONDS),
             max_body_bytes: crate::config::DEFAULT_API_MAX_BODY_BYTES,
             cache: CacheOptions::default(),
+            search_index: true,
         }
     }
 }
@@ -80,6 +87,7 @@ impl From<&ApiConfig> for ApiOptions {
                 poll: c.cache_poll,
                 ..CacheOptions::default()
             },
+            search_index: true,
         }
     }
 }
@@ -101,6 +109,8 @@ pub struct ApiState {
     openapi: Arc<OnceLock<String>>,
     /// Rendered course bodies and pages (see [`cache`]); follows `options.cache`.
     cache: Arc<ResponseCache>,
+    /// The in-process search index (see [`search_index`]); None when turned off.
+    search: Option<Arc<SearchIndex>>,
 }
 
 impl ApiState {
@@ -114,6 +124,7 @@ impl ApiState {
             syncing: Arc::default(),
             openapi: Arc::default(),
             cache: Arc::new(ResponseCache::new(CacheOptions::default())),
+            search: Some(Arc::new(SearchIndex::new(CacheOptions::default().poll))),
         }
     }
 
@@ -138,6 +149,9 @@ impl ApiState {
     /// Sets the server options (a fresh course cache follows them).
     pub fn with_options(mut self, options: ApiOptions) -> Self {
         self.cache = Arc::new(ResponseCache::new(options.cache.clone()));
+        self.search = options
+            .search_index
+            .then(|| Arc::new(SearchIndex::new(options.cache.poll)));
         self.options = options;
         self
     }

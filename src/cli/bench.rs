@@ -232,8 +232,8 @@ async fn drop_pg_database(admin: &str, name: &str) {
 
 async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
     use crate::api::bench::{
-        LoadSettings, filtered_paths, run_wrk, sample_ids, search_paths, serve_api, serve_bare,
-        timed_build, warm_up,
+        LoadSettings, distinct_search_paths, filtered_paths, run_wrk, sample_catalogue, serve_api,
+        serve_bare, timed_build, warm_up,
     };
     let failed = |e: &dyn std::fmt::Display| CliError::Failed(e.to_string());
     let settings = LoadSettings {
@@ -284,11 +284,41 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
             args.n,
             built.as_secs_f64()
         );
-        let (base, stop) = serve_api(&store, true).await.map_err(|e| failed(&e))?;
-        let (uncached, stop_uncached) = serve_api(&store, false).await.map_err(|e| failed(&e))?;
-        let ids = sample_ids(&store, &base, 2000)
+        let (base, stop) = serve_api(&store, true, true)
+            .await
+            .map_err(|e| failed(&e))?;
+        let (uncached, stop_uncached) = serve_api(&store, false, true)
+            .await
+            .map_err(|e| failed(&e))?;
+        let (db_only, stop_db_only) = serve_api(&store, false, false)
+            .await
+            .map_err(|e| failed(&e))?;
+        let sample = sample_catalogue(&base, 2000)
             .await
             .map_err(CliError::Failed)?;
+        let ids = sample.ids.clone();
+        // Distinct searches drawn from the catalogue (pieces of titles, names).
+        let searches = distinct_search_paths(&sample, 1000, 11);
+        println!(
+            "{} course ids and {} distinct searches sampled; first searches: {}",
+            ids.len(),
+            searches.len(),
+            searches
+                .iter()
+                .take(6)
+                .map(|p| p.trim_start_matches("/v1/courses?"))
+                .collect::<Vec<_>>()
+                .join("  ")
+        );
+        // The cache-off server builds its search index on its first search: not measured.
+        let started = std::time::Instant::now();
+        warm_up(&uncached, &searches[..searches.len().min(1)])
+            .await
+            .map_err(CliError::Failed)?;
+        println!(
+            "search index built in {:.1} s (first search of the cache-off server)",
+            started.elapsed().as_secs_f64()
+        );
         // The ceiling, measured again per backend: the machine's load drifts.
         let bare = load(
             "bare axum handler".into(),
@@ -299,15 +329,39 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
         .map_err(|e| failed(&e))?
         .map_err(CliError::Failed)?;
         print_load(&bare, None);
-        // The response cache serves repeats; "cache off" is a second server over the same
-        // store without it (every request reaches the database).
+        // "cache on" is warmed first: every request is a repeat the response cache
+        // answers. "cache off" is a second server over the same store without the cache:
+        // every request reaches the database (and, for searches, the in-process index).
+        // "index off" also leaves the search index out: searches run in the database alone.
+        let n_search = searches.len();
         for (name, on, paths) in [
-            ("course by id", &base, ids.clone()),
-            ("course by id, cache off", &uncached, ids),
-            ("filtered list (limit 20)", &base, filtered_paths()),
-            ("filtered list, cache off", &uncached, filtered_paths()),
-            ("search (limit 20)", &base, search_paths()),
-            ("search, cache off", &uncached, search_paths()),
+            ("course by id, cache on".to_owned(), &base, ids.clone()),
+            ("course by id, cache off".to_owned(), &uncached, ids),
+            (
+                "filtered list, cache on".to_owned(),
+                &base,
+                filtered_paths(),
+            ),
+            (
+                "filtered list, cache off".to_owned(),
+                &uncached,
+                filtered_paths(),
+            ),
+            (
+                format!("search x{n_search}, cache on"),
+                &base,
+                searches.clone(),
+            ),
+            (
+                format!("search x{n_search}, cache off"),
+                &uncached,
+                searches.clone(),
+            ),
+            (
+                format!("search x{n_search}, cache+index off"),
+                &db_only,
+                searches.clone(),
+            ),
         ] {
             if *on == base {
                 warm_up(on, &paths).await.map_err(CliError::Failed)?;
@@ -324,12 +378,13 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
             ..settings.clone()
         };
         let (s2, d2, b2) = (quiet, dir.clone(), uncached.clone());
-        let name = format!("{backend} search, cache off, 4 conns");
-        let r = tokio::task::spawn_blocking(move || run_wrk(&name, &b2, &search_paths(), &s2, &d2))
+        let name = format!("{backend} search x{n_search}, cache off, 4 conns");
+        let r = tokio::task::spawn_blocking(move || run_wrk(&name, &b2, &searches, &s2, &d2))
             .await
             .map_err(|e| failed(&e))?
             .map_err(CliError::Failed)?;
         print_load(&r, Some(bare.requests_per_sec));
+        let _ = stop_db_only.send(());
         let _ = stop.send(());
         let _ = stop_uncached.send(());
         store.close().await;

@@ -107,7 +107,7 @@ pub struct CoursePage {
 
 impl CourseQuery {
     /// No filter but `status` (which the search index answers by itself).
-    fn only_status_filter(&self) -> bool {
+    pub fn only_status_filter(&self) -> bool {
         self.languages.is_empty()
             && self.sources.is_empty()
             && self.institution.is_none()
@@ -290,11 +290,20 @@ fn push_course_conds(sql: &mut Sql, q: &CourseQuery) {
     }
 }
 
-fn relevance_sql(q: &CourseQuery, d: Dialect, limit: i64) -> Sql {
+/// `squash`: scores mapped into [0, 1) (`s / (1 + s)`, same order), below every score of
+/// the in-process index's first tier (see `api::search_index`).
+fn relevance_sql(q: &CourseQuery, d: Dialect, limit: i64, squash: bool) -> Sql {
     let mut sql = start_statement(q, d);
+    let score = if squash {
+        "MAX(h.score) / (1.0 + MAX(h.score))"
+    } else {
+        "MAX(h.score)"
+    };
     if q.only_status_filter() {
         // The index carries course and status: group the hits without the listings.
-        sql.push("SELECT m.id AS id, m.score AS score FROM (SELECT h.course_id AS id, MAX(h.score) AS score FROM h WHERE 1 = 1");
+        sql.push("SELECT m.id AS id, m.score AS score FROM (SELECT h.course_id AS id, ")
+            .push(score)
+            .push(" AS score FROM h WHERE 1 = 1");
         match q.status {
             StatusFilter::Active => sql.push(" AND h.status = 'active'"),
             StatusFilter::Withdrawn => sql.push(" AND h.status = 'withdrawn'"),
@@ -302,7 +311,9 @@ fn relevance_sql(q: &CourseQuery, d: Dialect, limit: i64) -> Sql {
         };
         sql.push(" GROUP BY h.course_id) m");
     } else {
-        sql.push("SELECT m.id AS id, m.score AS score FROM (SELECT l.course_id AS id, MAX(h.score) AS score FROM h JOIN listings l ON l.id = h.listing_id WHERE 1 = 1");
+        sql.push("SELECT m.id AS id, m.score AS score FROM (SELECT l.course_id AS id, ")
+            .push(score)
+            .push(" AS score FROM h JOIN listings l ON l.id = h.listing_id WHERE 1 = 1");
         push_listing_conds(&mut sql, q, d, "l", false, true);
         sql.push(" GROUP BY l.course_id) m");
     }
@@ -486,7 +497,8 @@ impl Store {
                         next: None,
                     });
                 }
-                self.key_rows(&relevance_sql(q, d, want), q.sort).await?
+                self.key_rows(&relevance_sql(q, d, want, false), q.sort)
+                    .await?
             }
             CourseSort::Updated => self.key_rows(&updated_sql(q, d, want), q.sort).await?,
             CourseSort::Start => {
@@ -539,13 +551,72 @@ impl Store {
         Ok(CoursePage { ids, next })
     }
 
-    /// A course with its listings for the by-id endpoint: the course row and its listings
-    /// in one statement, the runs in a second (none when merged away or missing).
+    /// The first `q.limit + 1` courses whose listings match `q`'s search anywhere in the
+    /// full-text index (descriptions too), by relevance with scores in [0, 1), after
+    /// `q.after`, leaving out the courses `skip` names (the in-process index's first tier
+    /// ranks them already; at most `skipped_at_most` of them).
+    pub async fn course_keys_full_text(
+        &self,
+        q: &CourseQuery,
+        skip: &(dyn Fn(&str) -> bool + Sync),
+        skipped_at_most: usize,
+    ) -> Result<Vec<CourseKey>, StoreError> {
+        let d = self.dialect();
+        let want = q.limit as usize + 1;
+        let mut keys: Vec<CourseKey> = Vec::with_capacity(want);
+        let mut after = q.after.clone();
+        let batch = (want + skipped_at_most).min(2000);
+        let batch_i64 = i64::try_from(batch).unwrap_or(2000);
+        loop {
+            let mut sq = q.clone();
+            sq.after = after.take();
+            let rows = self
+                .key_rows(
+                    &relevance_sql(&sq, d, batch_i64, true),
+                    CourseSort::Relevance,
+                )
+                .await?;
+            let full = rows.len() == batch;
+            after = rows.last().cloned();
+            for k in rows {
+                if let CourseKey::Relevance { id, .. } = &k
+                    && skip(id)
+                {
+                    continue;
+                }
+                keys.push(k);
+                if keys.len() == want {
+                    return Ok(keys);
+                }
+            }
+            if !full {
+                return Ok(keys);
+            }
+        }
+    }
+
+    /// A course with its listings and their runs for the by-id endpoint, in one
+    /// statement (a row per run; a listing without runs, or a course without listings,
+    /// gives one row of NULLs for what is missing).
     pub async fn course_lookup(&self, id: &str) -> Result<CourseLookup, StoreError> {
         let found = dispatch!(self, DB, pool => {
             let rows = sqlx::query(
-                "SELECT m.merged_into AS merged_into, l.* FROM (SELECT id AS cid, merged_into FROM courses WHERE id = $1) m
-                 LEFT JOIN listings l ON l.course_id = m.cid ORDER BY l.id",
+                "SELECT m.merged_into AS merged_into, l.id, l.source_id, l.external_id, l.course_id,
+                    l.status, l.url, l.title, l.titles, l.short_description, l.description_html,
+                    l.description_text, l.institutions, l.instructors, l.languages, l.subjects,
+                    l.level, l.image_url, l.video_url, l.effort_text, l.hours_per_week_min,
+                    l.hours_per_week_max, l.total_hours, l.duration_weeks, l.access, l.certificate,
+                    l.enrollment_count, l.same_as, l.first_seen_at, l.last_seen_at, l.updated_at,
+                    l.withdrawn_at,
+                    r.external_run_id AS r_external_run_id, r.start_at AS r_start_at,
+                    r.end_at AS r_end_at, r.enrollment_start_at AS r_enrollment_start_at,
+                    r.enrollment_end_at AS r_enrollment_end_at, r.raw_dates AS r_raw_dates,
+                    r.pacing AS r_pacing, r.hidden AS r_hidden,
+                    r.invitation_only AS r_invitation_only, r.status_raw AS r_status_raw
+                 FROM (SELECT id AS cid, merged_into FROM courses WHERE id = $1) m
+                 LEFT JOIN listings l ON l.course_id = m.cid
+                 LEFT JOIN runs r ON r.listing_id = l.id
+                 ORDER BY l.id, r.external_run_id",
             )
             .bind(id)
             .fetch_all(pool)
@@ -556,43 +627,63 @@ impl Store {
             if let Some(to) = first.try_get::<Option<String>, _>("merged_into")? {
                 return Ok(CourseLookup::MergedInto(to));
             }
-            let mut listings = Vec::with_capacity(rows.len());
+            let mut listings: Vec<StoredListing> = Vec::new();
             for r in &rows {
                 // The LEFT JOIN's one row of NULLs for a course without listings.
-                if r.try_get::<Option<String>, _>("id")?.is_some() {
+                let Some(lid) = r.try_get::<Option<String>, _>("id")? else {
+                    continue;
+                };
+                if listings.last().is_none_or(|l| l.id != lid) {
                     listings.push(super::read::listing_from_row(r)?);
+                }
+                if let Some(run) = super::read::run_from_row(r, "r_")?
+                    && let Some(l) = listings.last_mut()
+                {
+                    l.draft.runs.push(run);
                 }
             }
             listings
         });
-        let mut listings = found;
-        self.attach_runs(&mut listings).await?;
-        Ok(CourseLookup::Found(listings))
+        Ok(CourseLookup::Found(found))
     }
 
     /// Every listing (any status) of each of `course_ids`, with runs, in course then
-    /// listing id order.
+    /// listing id order: one statement per 500 courses (a row per run).
     pub async fn listings_of_courses(
         &self,
         course_ids: &[String],
     ) -> Result<Vec<StoredListing>, StoreError> {
-        let mut out = Vec::new();
+        let mut out: Vec<StoredListing> = Vec::new();
         for chunk in course_ids.chunks(500) {
-            let mut sql = Sql::new("SELECT ");
-            sql.push(super::read::LISTING_COLUMNS)
-                .push(" FROM listings WHERE course_id IN ")
-                .bind_list(chunk.iter().map(String::as_str))
-                .push(" ORDER BY course_id, id");
-            let mut listings = dispatch!(self, DB, pool => {
-                bind_params!(sql)
-                    .fetch_all(pool)
-                    .await?
-                    .iter()
-                    .map(super::read::listing_from_row)
-                    .collect::<Result<Vec<_>, _>>()?
+            let mut sql = Sql::new(
+                "SELECT l.id, l.source_id, l.external_id, l.course_id, l.status, l.url, l.title,
+                    l.titles, l.short_description, l.description_html, l.description_text,
+                    l.institutions, l.instructors, l.languages, l.subjects, l.level, l.image_url,
+                    l.video_url, l.effort_text, l.hours_per_week_min, l.hours_per_week_max,
+                    l.total_hours, l.duration_weeks, l.access, l.certificate, l.enrollment_count,
+                    l.same_as, l.first_seen_at, l.last_seen_at, l.updated_at, l.withdrawn_at,
+                    r.external_run_id AS r_external_run_id, r.start_at AS r_start_at,
+                    r.end_at AS r_end_at, r.enrollment_start_at AS r_enrollment_start_at,
+                    r.enrollment_end_at AS r_enrollment_end_at, r.raw_dates AS r_raw_dates,
+                    r.pacing AS r_pacing, r.hidden AS r_hidden,
+                    r.invitation_only AS r_invitation_only, r.status_raw AS r_status_raw
+                 FROM listings l LEFT JOIN runs r ON r.listing_id = l.id WHERE l.course_id IN ",
+            );
+            sql.bind_list(chunk.iter().map(String::as_str))
+                .push(" ORDER BY l.course_id, l.id, r.external_run_id");
+            dispatch!(self, DB, pool => {
+                for r in &bind_params!(sql).fetch_all(pool).await? {
+                    let lid: String = r.try_get("id")?;
+                    if out.last().is_none_or(|l| l.id != lid) {
+                        out.push(super::read::listing_from_row(r)?);
+                    }
+                    if let Some(run) = super::read::run_from_row(r, "r_")?
+                        && let Some(l) = out.last_mut()
+                    {
+                        l.draft.runs.push(run);
+                    }
+                }
             });
-            self.attach_runs(&mut listings).await?;
-            out.append(&mut listings);
         }
         Ok(out)
     }

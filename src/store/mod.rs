@@ -17,6 +17,7 @@ mod lease;
 mod ledger;
 mod read;
 pub mod search;
+mod search_docs;
 mod write;
 
 pub use api_courses::{CourseKey, CourseLookup, CoursePage, CourseQuery, CourseSort, StatusFilter};
@@ -29,6 +30,7 @@ pub use lease::{Lease, LeaseInfo, default_holder};
 pub use ledger::{RunStats, SyncRunRow};
 pub use read::{ListingFilter, StoredListing};
 pub use search::{SearchQuery, SearchQueryError};
+pub use search_docs::{SearchChange, SearchDoc};
 pub use write::{ApplyReport, ApplyStats};
 
 use backend::{PgBackend, SqliteBackend};

@@ -121,6 +121,51 @@ where
     })
 }
 
+/// The run in the columns named `{prefix}external_run_id`, `{prefix}start_at`, … of `r`;
+/// None when its external run id is NULL (a LEFT JOIN without a run).
+pub(super) fn run_from_row<R: Row>(r: &R, prefix: &str) -> Result<Option<RunDraft>, StoreError>
+where
+    for<'a> &'a str: sqlx::ColumnIndex<R>,
+    for<'a> Option<String>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<bool>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<DateTime<Utc>>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+    for<'a> Option<Json<RawDates>>: sqlx::Decode<'a, R::Database> + sqlx::Type<R::Database>,
+{
+    let col = |name: &str| format!("{prefix}{name}");
+    let Some(external_run_id) = r.try_get::<Option<String>, _>(col("external_run_id").as_str())?
+    else {
+        return Ok(None);
+    };
+    let pacing: Option<String> = r.try_get(col("pacing").as_str())?;
+    let flag = |name: &str| -> Result<bool, StoreError> {
+        r.try_get::<Option<bool>, _>(col(name).as_str())?
+            .ok_or_else(|| StoreError::Corrupt {
+                table: "runs",
+                id: external_run_id.clone(),
+                message: format!("{name} is NULL"),
+            })
+    };
+    Ok(Some(RunDraft {
+        start: r.try_get(col("start_at").as_str())?,
+        end: r.try_get(col("end_at").as_str())?,
+        enrollment_start: r.try_get(col("enrollment_start_at").as_str())?,
+        enrollment_end: r.try_get(col("enrollment_end_at").as_str())?,
+        raw_dates: r
+            .try_get::<Option<Json<RawDates>>, _>(col("raw_dates").as_str())?
+            .map(|j| j.0)
+            .unwrap_or_default(),
+        pacing: match pacing.as_deref() {
+            Some("self") => Some(Pacing::SelfPaced),
+            Some("instructor") => Some(Pacing::Instructor),
+            _ => None,
+        },
+        hidden: flag("hidden")?,
+        invitation_only: flag("invitation_only")?,
+        status_raw: r.try_get(col("status_raw").as_str())?,
+        external_run_id,
+    }))
+}
+
 impl Store {
     /// Up to `limit` listings after the `(course_id, listing_id)` cursor, in course order,
     /// each with its runs. Pass `None` for the first page.
@@ -234,29 +279,14 @@ impl Store {
                     .fetch_all(pool)
                     .await?
                     .iter()
-                    .map(|r| {
-                        let pacing: Option<String> = r.try_get("pacing")?;
-                        Ok((
-                            r.try_get::<String, _>("listing_id")?,
-                            RunDraft {
-                                external_run_id: r.try_get("external_run_id")?,
-                                start: r.try_get("start_at")?,
-                                end: r.try_get("end_at")?,
-                                enrollment_start: r.try_get("enrollment_start_at")?,
-                                enrollment_end: r.try_get("enrollment_end_at")?,
-                                raw_dates: r.try_get::<Json<RawDates>, _>("raw_dates")?.0,
-                                pacing: match pacing.as_deref() {
-                                    Some("self") => Some(Pacing::SelfPaced),
-                                    Some("instructor") => Some(Pacing::Instructor),
-                                    _ => None,
-                                },
-                                hidden: r.try_get("hidden")?,
-                                invitation_only: r.try_get("invitation_only")?,
-                                status_raw: r.try_get("status_raw")?,
-                            },
-                        ))
+                    .filter_map(|r| {
+                        let lid = match r.try_get::<String, _>("listing_id") {
+                            Ok(l) => l,
+                            Err(e) => return Some(Err(StoreError::from(e))),
+                        };
+                        run_from_row(r, "").transpose().map(|run| run.map(|run| (lid, run)))
                     })
-                    .collect::<Result<Vec<_>, sqlx::Error>>()?
+                    .collect::<Result<Vec<_>, StoreError>>()?
             });
             for (lid, run) in rows {
                 by_listing.entry(lid).or_default().push(run);
