@@ -93,6 +93,7 @@ struct ApiFile {
     max_body_bytes: Option<usize>,
     cache_max_bytes: Option<u64>,
     cache_poll_ms: Option<u64>,
+    search_index: Option<bool>,
 }
 
 /// Values given on the command line or in the environment; `None` means "not given".
@@ -210,6 +211,9 @@ pub struct ApiConfig {
     pub cache_max_bytes: u64,
     /// How often the response cache reads the catalogue version (`[api] cache_poll_ms`).
     pub cache_poll: Duration,
+    /// Searches rank titles, institutions and instructors in memory (`[api] search_index`,
+    /// default on); off: every search runs in the database (less memory, slower).
+    pub search_index: bool,
 }
 
 /// The default `[api] request_timeout_seconds`.
@@ -264,6 +268,7 @@ impl ApiFile {
             cache_poll: Duration::from_millis(
                 self.cache_poll_ms.unwrap_or(DEFAULT_API_CACHE_POLL_MS),
             ),
+            search_index: self.search_index.unwrap_or(true),
         })
     }
 }
@@ -718,6 +723,20 @@ mod tests {
         .resolve(Path::new("c.toml"))
         .unwrap_err();
         assert!(e.to_string().contains("daemon.max_concurrent_runs"), "{e}");
+    }
+
+    #[test]
+    fn api_search_index_defaults_on_and_can_be_turned_off() {
+        let listen: SocketAddr = DEFAULT_LISTEN.parse().unwrap();
+        let on = ApiFile::default()
+            .resolve(Path::new("c.toml"), listen)
+            .unwrap();
+        assert!(on.search_index);
+        let off: ApiFile = toml::from_str("search_index = false").unwrap();
+        let off = off.resolve(Path::new("c.toml"), listen).unwrap();
+        assert!(!off.search_index);
+        assert!(!crate::api::ApiOptions::from(&off).search_index);
+        assert!(crate::api::ApiOptions::from(&on).search_index);
     }
 
     #[test]

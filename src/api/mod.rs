@@ -87,7 +87,7 @@ impl From<&ApiConfig> for ApiOptions {
                 poll: c.cache_poll,
                 ..CacheOptions::default()
             },
-            search_index: true,
+            search_index: c.search_index,
         }
     }
 }
