@@ -598,21 +598,7 @@ impl SearchIndex {
                     .await?,
             );
         }
-        let next = if keys.len() > limit {
-            keys.truncate(limit);
-            keys.last().cloned()
-        } else {
-            None
-        };
-        let ids = keys
-            .into_iter()
-            .map(|k| match k {
-                CourseKey::Relevance { id, .. }
-                | CourseKey::Start { id, .. }
-                | CourseKey::Updated { id, .. } => id,
-            })
-            .collect();
-        Ok(Some(CoursePage { ids, next }))
+        Ok(Some(CoursePage::from_keys(keys, limit)))
     }
 }
 

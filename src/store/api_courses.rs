@@ -105,6 +105,28 @@ pub struct CoursePage {
     pub next: Option<CourseKey>,
 }
 
+impl CoursePage {
+    /// The page of the first `limit` of `keys` (in order); when there are more, `next` is
+    /// the last key of the page.
+    pub fn from_keys(mut keys: Vec<CourseKey>, limit: usize) -> Self {
+        let next = if keys.len() > limit {
+            keys.truncate(limit);
+            keys.last().cloned()
+        } else {
+            None
+        };
+        let ids = keys
+            .into_iter()
+            .map(|k| match k {
+                CourseKey::Relevance { id, .. }
+                | CourseKey::Start { id, .. }
+                | CourseKey::Updated { id, .. } => id,
+            })
+            .collect();
+        CoursePage { ids, next }
+    }
+}
+
 impl CourseQuery {
     /// No filter but `status` (which the search index answers by itself).
     pub fn only_status_filter(&self) -> bool {
@@ -489,7 +511,7 @@ impl Store {
     pub async fn course_page(&self, q: &CourseQuery) -> Result<CoursePage, StoreError> {
         let d = self.dialect();
         let want = i64::from(q.limit) + 1;
-        let mut keys = match q.sort {
+        let keys = match q.sort {
             CourseSort::Relevance => {
                 if q.search.is_none() {
                     return Ok(CoursePage {
@@ -533,22 +555,7 @@ impl Store {
                 keys
             }
         };
-        let limit = q.limit as usize;
-        let next = if keys.len() > limit {
-            keys.truncate(limit);
-            keys.last().cloned()
-        } else {
-            None
-        };
-        let ids = keys
-            .into_iter()
-            .map(|k| match k {
-                CourseKey::Relevance { id, .. }
-                | CourseKey::Start { id, .. }
-                | CourseKey::Updated { id, .. } => id,
-            })
-            .collect();
-        Ok(CoursePage { ids, next })
+        Ok(CoursePage::from_keys(keys, q.limit as usize))
     }
 
     /// The first `q.limit + 1` courses whose listings match `q`'s search anywhere in the
