@@ -632,3 +632,55 @@ async fn sources_and_runs_commands_print_the_ledger_as_json() {
     );
     db.cleanup().await;
 }
+
+/// `coursefed run` serves the API with the configured `[api]` options: the admin token of
+/// the file turns the admin endpoints on (401 without it, accepted with it), as under
+/// `coursefed serve`.
+#[tokio::test]
+async fn daemon_serves_the_api_with_the_configured_admin_token() {
+    let db = common::db::sqlite().await;
+    let (_server, platform) = platform(Duration::ZERO).await;
+    let listen = free_port();
+    let dir = workspace(
+        &platform.uri,
+        &db.url,
+        &["alpha"],
+        "max_jitter_ms = 0\n[api]\nadmin_token = \"s3cret-token\"",
+    );
+    let daemon = spawn_daemon(dir.path(), &listen);
+    let client = reqwest::Client::new();
+    let url = format!("http://{listen}/v1/sources/alpha/sync");
+    let started = Instant::now();
+    let anonymous = loop {
+        match client.post(&url).send().await {
+            Ok(r) => break r.status().as_u16(),
+            Err(_) => {
+                assert!(
+                    started.elapsed() < Duration::from_secs(10),
+                    "the daemon's API never answered"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    let authorised = client
+        .post(&url)
+        .bearer_auth("s3cret-token")
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16();
+    sigterm(&daemon);
+    let (code, _) = finish(daemon, Duration::from_secs(20));
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        anonymous, 401,
+        "admin endpoints must be on, and refuse no token"
+    );
+    assert!(
+        [202, 409].contains(&authorised),
+        "the configured token must be accepted, got {authorised}"
+    );
+    db.cleanup().await;
+}

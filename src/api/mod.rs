@@ -156,6 +156,20 @@ impl ApiState {
         self
     }
 
+    /// Starts building the in-process search index in the background (when it is on), so
+    /// the first searches after a start need not wait for it (or time out over a large
+    /// catalogue). Call it once, where the server starts.
+    pub fn warm_up(&self) {
+        if let Some(index) = self.search.clone() {
+            let store = self.store.clone();
+            tokio::spawn(async move {
+                if let Err(e) = index.current(&store).await {
+                    tracing::warn!(error = %e, "The search index could not be built at start; the first search will retry.");
+                }
+            });
+        }
+    }
+
     /// Sets the admin token (`None`: admin endpoints off).
     pub fn with_admin_token(mut self, token: Option<String>) -> Self {
         self.admin_token = token.filter(|t| !t.is_empty());

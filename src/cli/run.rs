@@ -32,10 +32,12 @@ pub async fn run(config: &AppConfig, args: RunArgs) -> Result<u8, CliError> {
     let store = open_store(config).await?;
     let stop =
         shutdown_signal().map_err(|e| CliError::Failed(format!("cannot watch signals: {e}")))?;
+    let api = crate::api::ApiState::from_config(store.clone(), config, sources.clone());
     let result = crate::daemon::run(
         store.clone(),
         sources,
         config.daemon.clone(),
+        api,
         listener,
         stop,
     )

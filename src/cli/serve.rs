@@ -73,6 +73,7 @@ pub(crate) async fn serve_until_signal(
         "Serving the read API on http://{local} over {} (Ctrl-C stops): try http://{local}/v1/courses?q=data and http://{local}/openapi.json",
         store.backend_name()
     );
+    state.warm_up();
     serve(listener, router(state), shutdown_signal())
         .await
         .map_err(|e| CliError::Failed(format!("the server on {local} failed: {e}")))

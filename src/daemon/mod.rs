@@ -172,11 +172,13 @@ impl Shared {
 }
 
 /// Runs the daemon until `shutdown` resolves: schedules every enabled source of `sources`,
-/// serves [`crate::api::router`] on `listener`, then shuts down as the module says.
+/// serves [`crate::api::router`] over `api` (the configured `[api]` options and admin
+/// token) on `listener`, then shuts down as the module says.
 pub async fn run(
     store: Store,
     sources: Vec<SourceConfig>,
     config: DaemonConfig,
+    api: ApiState,
     listener: TcpListener,
     shutdown: impl Future<Output = ()>,
 ) -> Result<DaemonSummary, DaemonError> {
@@ -225,7 +227,8 @@ pub async fn run(
     );
 
     let (stop_http, http_stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(serve(listener, router(ApiState::new(store)), async move {
+    api.warm_up();
+    let server = tokio::spawn(serve(listener, router(api), async move {
         let _ = http_stopped.await;
     }));
 
