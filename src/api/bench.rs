@@ -394,18 +394,23 @@ pub struct Sample {
     pub people: Vec<String>,
 }
 
-/// Samples about `n` courses through the API, an equal share of every source (newest
-/// first within each).
-pub async fn sample_catalogue(base: &str, n: usize) -> Result<Sample, String> {
-    let client = reqwest::Client::new();
-    let sources: serde_json::Value = client
-        .get(format!("{base}/v1/sources"))
+/// GETs `url` and parses its JSON body.
+async fn get_json(client: &reqwest::Client, url: &str) -> Result<serde_json::Value, String> {
+    client
+        .get(url)
         .send()
         .await
         .map_err(|e| e.to_string())?
         .json()
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| e.to_string())
+}
+
+/// Samples about `n` courses through the API, an equal share of every source (newest
+/// first within each).
+pub async fn sample_catalogue(base: &str, n: usize) -> Result<Sample, String> {
+    let client = reqwest::Client::new();
+    let sources = get_json(&client, &format!("{base}/v1/sources")).await?;
     let sources: Vec<String> = sources["sources"]
         .as_array()
         .into_iter()
@@ -421,14 +426,7 @@ pub async fn sample_catalogue(base: &str, n: usize) -> Result<Sample, String> {
             "/v1/courses?source={source}&sort=updated&limit=100"
         ));
         while let Some(p) = next.take() {
-            let v: serde_json::Value = client
-                .get(format!("{base}{p}"))
-                .send()
-                .await
-                .map_err(|e| e.to_string())?
-                .json()
-                .await
-                .map_err(|e| e.to_string())?;
+            let v = get_json(&client, &format!("{base}{p}")).await?;
             for c in v["courses"].as_array().into_iter().flatten() {
                 if let Some(id) = c["id"].as_str() {
                     sample.ids.push(format!("/v1/courses/{id}"));

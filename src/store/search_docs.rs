@@ -75,6 +75,11 @@ impl Store {
             sql.push(" WHERE id > ").bind(a);
         }
         sql.push(" ORDER BY id LIMIT ").bind(i64::from(limit));
+        self.fetch_docs(sql).await
+    }
+
+    /// The search docs `sql` (a `SELECT` of [`DOC_COLUMNS`]) reads.
+    async fn fetch_docs(&self, sql: Sql) -> Result<Vec<SearchDoc>, StoreError> {
         let docs = dispatch!(self, DB, pool => {
             bind_params!(sql)
                 .fetch_all(pool)
@@ -102,15 +107,7 @@ impl Store {
                     .push(column)
                     .push(" IN ")
                     .bind_list(chunk.iter().map(String::as_str));
-                let mut docs = dispatch!(self, DB, pool => {
-                    bind_params!(sql)
-                        .fetch_all(pool)
-                        .await?
-                        .iter()
-                        .map(doc_from_row)
-                        .collect::<Result<Vec<_>, _>>()?
-                });
-                out.append(&mut docs);
+                out.append(&mut self.fetch_docs(sql).await?);
             }
         }
         Ok(out)
