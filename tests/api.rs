@@ -505,6 +505,47 @@ async fn a_cached_course_follows_changes_by_other_writers(db: &TestDb) {
     assert_eq!(after["title"], "การเงินส่วนบุคคล ฉบับปรับปรุง");
 }
 
+/// A page is assembled from the cached bodies of its courses, and a page miss caches the
+/// bodies it reads: the course in a page is the document its own URL answers, before and
+/// after another writer changes it.
+async fn a_listed_course_is_the_course_by_id_and_follows_changes(db: &TestDb) {
+    let portal = ThaiPortal::start("th-frag").await;
+    portal.serve(&thai_courses(&["NU00420", "NU00436"], &[])).await;
+    sync(&db.store, std::slice::from_ref(&portal.source)).await;
+    let app = spawn(ApiState::new(db.store.clone())).await;
+    let course = course_of(&app, "th-frag:NU00420").await;
+    let listed = |page: &Value| -> Value {
+        page["courses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == course.as_str())
+            .cloned()
+            .unwrap_or_else(|| panic!("{course} is not in {page}"))
+    };
+    // The page first (its miss caches the course's body), then the course by id (served
+    // from that body), then a second list (built from the cached body).
+    let page = app.json("/v1/courses?source=th-frag&limit=10").await;
+    let by_id = app.json(&format!("/v1/courses/{course}")).await;
+    assert_eq!(listed(&page), by_id);
+    let other = app.json("/v1/courses?source=th-frag&sort=updated&limit=10").await;
+    assert_eq!(listed(&other), by_id);
+    let mut changed = thai_courses(&["NU00420", "NU00436"], &[]);
+    for r in changed["data"].as_array_mut().unwrap() {
+        if r["courseCode"] == "NU00420" {
+            r["title"] = Value::from("การเงินส่วนบุคคล ฉบับปรับปรุง");
+        }
+    }
+    portal.serve(&changed).await;
+    sync(&db.store, std::slice::from_ref(&portal.source)).await;
+    let page = app.json("/v1/courses?source=th-frag&limit=10").await;
+    let by_id = app.json(&format!("/v1/courses/{course}")).await;
+    assert_eq!(by_id["title"], "การเงินส่วนบุคคล ฉบับปรับปรุง");
+    assert_eq!(listed(&page), by_id);
+    let other = app.json("/v1/courses?source=th-frag&sort=updated&limit=10").await;
+    assert_eq!(listed(&other), by_id);
+}
+
 async fn matching_etag_answers_304(db: &TestDb) {
     demo_catalogue(&db.store).await;
     let app = spawn(ApiState::new(db.store.clone())).await;
@@ -977,6 +1018,7 @@ on_both_backends!(
     change_feed_follows_creates_updates_and_withdrawals,
     a_withdrawal_counts_as_an_update_for_sort_updated,
     a_cached_course_follows_changes_by_other_writers,
+    a_listed_course_is_the_course_by_id_and_follows_changes,
     matching_etag_answers_304,
     bad_input_is_problem_json_naming_the_parameter,
     admin_endpoints_refuse_requests_without_the_token,

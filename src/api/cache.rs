@@ -11,6 +11,12 @@
 //! expire, after `ttl`. A course also expires at the next start or end of any of its runs,
 //! where a run's `availability` changes; a first page at the end of the minute its filters
 //! were judged at (see `courses::course_query`).
+//!
+//! A course's body (`course:{id}`) is also the fragment every page that lists the course
+//! is assembled from: a page miss reads from the database only the courses not cached,
+//! and stores the ones it read. A body records the span of instants its runs'
+//! availability holds for (from the last run start or end up to the next), so a page
+//! judged at an earlier instant (a cursor's) only reuses a body that holds for it.
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -56,6 +62,10 @@ pub struct CachedBody {
     /// The `Link` header (a page's `next`).
     pub link: Option<HeaderValue>,
     expires: Instant,
+    /// The span of instants the body holds for (a course's body: from the last start or
+    /// end of one of its runs to the next); None: unbounded.
+    valid_from: Option<DateTime<Utc>>,
+    valid_until: Option<DateTime<Utc>>,
 }
 
 impl CachedBody {
@@ -235,6 +245,61 @@ impl ResponseCache {
         body
     }
 
+    /// The cached body of course `id` (`course:{id}`) when it holds for a page judged at
+    /// `now`: not expired, and no run of the course started or ended between `now` and
+    /// when the body was rendered. Does not wait for a request filling it.
+    /// Also returns the end of the span the body holds for.
+    pub fn course_body(
+        &self,
+        id: &str,
+        now: DateTime<Utc>,
+    ) -> Option<(Bytes, Option<DateTime<Utc>>)> {
+        let entries = self.entries.as_ref()?;
+        let hit = entries.get(&course_key(id))?;
+        (hit.expires > Instant::now()
+            && hit.valid_from.is_none_or(|from| from <= now)
+            && hit.valid_until.is_none_or(|until| now < until))
+        .then(|| (hit.body.clone(), hit.valid_until))
+    }
+
+    /// Stores course bodies a page read in generation `generation` (see
+    /// [`course_body`](Self::course_body)), unless the cache was emptied since, while the
+    /// cache is under three quarters full.
+    pub fn put_course_bodies(
+        &self,
+        generation: Generation,
+        bodies: impl IntoIterator<Item = (String, CachedBody)>,
+    ) {
+        let Some(entries) = &self.entries else {
+            return;
+        };
+        let v = self.lock();
+        if v.generation != generation.0 {
+            return;
+        }
+        let now = Instant::now();
+        // They only fill room to spare: a page's courses never push out what was asked
+        // for by URL (pages, courses by id), whose repeats are the hits.
+        let room = entries.capacity() / 4 * 3;
+        let mut used = entries.weight();
+        for (id, body) in bodies {
+            let key = course_key(&id);
+            let body = Arc::new(body);
+            used += quick_cache::Weighter::weight(&BodyWeighter, &key, &body);
+            if used > room {
+                break;
+            }
+            if body.expires > now {
+                entries.insert(key, body);
+            }
+        }
+    }
+
+    /// Whether the cache stores anything.
+    pub fn enabled(&self) -> bool {
+        self.entries.is_some()
+    }
+
     /// A body to [`put`](Self::put): expires after `ttl` or at `valid_until`, if sooner.
     pub fn body(
         &self,
@@ -255,20 +320,50 @@ impl ResponseCache {
             content_type,
             link,
             expires,
+            valid_from: None,
+            valid_until,
+        }
+    }
+
+    /// A course body to [`put`](Self::put) or [`put_course_bodies`](Self::put_course_bodies),
+    /// holding for the instants of `span` (its runs' [`run_span`] around the instant it
+    /// was rendered at).
+    pub fn course_body_of(
+        &self,
+        tagged: (Bytes, HeaderValue),
+        content_type: &'static str,
+        (from, until): (Option<DateTime<Utc>>, Option<DateTime<Utc>>),
+    ) -> CachedBody {
+        CachedBody {
+            valid_from: from,
+            ..self.body(tagged, content_type, None, until)
         }
     }
 }
 
-/// The next instant after `now` at which a run of `listings` starts or ends (where a
-/// run's availability changes), if any.
-pub fn next_boundary(listings: &[StoredListing], now: DateTime<Utc>) -> Option<DateTime<Utc>> {
-    listings
-        .iter()
-        .flat_map(|l| &l.draft.runs)
-        .flat_map(|r| [r.start, r.end])
-        .flatten()
-        .filter(|t| *t > now)
-        .min()
+/// The cache key of course `id`'s JSON body.
+pub fn course_key(id: &str) -> String {
+    format!("course:{id}")
+}
+
+/// The span around `now` in which no run of `listings` starts or ends (so every run's
+/// availability is the same throughout): from the last start or end at or before `now`
+/// (None: none) to the first one after it (None: none).
+pub fn run_span(
+    listings: &[StoredListing],
+    now: DateTime<Utc>,
+) -> (Option<DateTime<Utc>>, Option<DateTime<Utc>>) {
+    let boundaries = || {
+        listings
+            .iter()
+            .flat_map(|l| &l.draft.runs)
+            .flat_map(|r| [r.start, r.end])
+            .flatten()
+    };
+    (
+        boundaries().filter(|t| *t <= now).max(),
+        boundaries().filter(|t| *t > now).min(),
+    )
 }
 
 #[cfg(test)]
@@ -330,6 +425,56 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_course_body_is_reused_only_for_instants_its_runs_span() {
+        let c = cache(1 << 20);
+        let g = Generation(c.lock().generation);
+        let now = Utc::now();
+        let h = |n: i64| now + chrono::TimeDelta::hours(n);
+        let tagged = (
+            Bytes::from_static(b"{}"),
+            HeaderValue::from_static("W/\"x\""),
+        );
+        let b = c.course_body_of(tagged, "application/json", (Some(h(-2)), Some(h(5))));
+        c.put_course_bodies(g, [("c1".to_owned(), b)]);
+        assert_eq!(c.course_body("c1", h(-1)).map(|b| b.1), Some(Some(h(5))));
+        assert!(c.course_body("c1", now).is_some());
+        assert!(c.course_body("c1", h(-3)).is_none(), "a run started since");
+        assert!(c.course_body("c1", h(6)).is_none(), "a run ends before");
+        assert!(c.course_body("c2", now).is_none());
+        // The course's own URL answers the same body.
+        assert!(hit(&c, "course:c1").await);
+        // A body read before the cache was emptied is not stored.
+        c.lock().generation += 1;
+        let tagged = (
+            Bytes::from_static(b"{}"),
+            HeaderValue::from_static("W/\"x\""),
+        );
+        let b = c.course_body_of(tagged, "application/json", (None, None));
+        c.put_course_bodies(g, [("c3".to_owned(), b)]);
+        assert!(c.course_body("c3", now).is_none());
+    }
+
+    #[tokio::test]
+    async fn a_page_s_course_bodies_only_fill_room_to_spare() {
+        let c = cache(1 << 20);
+        let g = Generation(c.lock().generation);
+        let big = || {
+            let tagged = (
+                Bytes::from(vec![b' '; 20 * 1024]),
+                HeaderValue::from_static("W/\"x\""),
+            );
+            c.course_body_of(tagged, "application/json", (None, None))
+        };
+        c.put_course_bodies(g, (0..60).map(|i| (format!("c{i}"), big())));
+        let kept = (0..60)
+            .filter(|i| c.course_body(&format!("c{i}"), Utc::now()).is_some())
+            .count();
+        let entries = c.entries.as_ref().unwrap();
+        assert!((1..60).contains(&kept), "{kept} of 60 kept");
+        assert!(entries.weight() <= entries.capacity() / 4 * 3);
+    }
+
+    #[tokio::test]
     async fn a_zero_size_cache_stores_nothing() {
         let c = cache(0);
         fill(&c, Generation(0), "course:c1", body(&c, None)).await;
@@ -337,7 +482,7 @@ mod tests {
     }
 
     #[test]
-    fn the_next_boundary_is_the_earliest_future_start_or_end() {
+    fn a_course_body_holds_between_the_run_boundaries_around_its_instant() {
         use crate::domain::{ListingDraft, ListingStatus, RunDraft};
         let now = Utc::now();
         let h = |n: i64| now + chrono::TimeDelta::hours(n);
@@ -361,9 +506,13 @@ mod tests {
             },
         };
         assert_eq!(
-            next_boundary(std::slice::from_ref(&listing), now),
-            Some(h(3))
+            run_span(std::slice::from_ref(&listing), now),
+            (Some(h(-10)), Some(h(3)))
         );
-        assert_eq!(next_boundary(&[listing], h(20)), None);
+        assert_eq!(
+            run_span(std::slice::from_ref(&listing), h(4)),
+            (Some(h(3)), Some(h(5)))
+        );
+        assert_eq!(run_span(&[listing], h(20)), (Some(h(9)), None));
     }
 }

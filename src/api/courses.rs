@@ -6,21 +6,22 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
+use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde::Serialize;
 
 use super::ApiState;
-use super::cache::{Lookup, next_boundary};
+use super::cache::{Generation, Lookup, run_span};
 use super::cursor::{Cursor, fingerprint};
 use super::error::{ApiError, Problem};
 use super::params::Params;
-use super::respond::{JSON, JSON_LD, cached, render, wants_json_ld};
+use super::respond::{JSON, JSON_LD, cached, etag_of, render, wants_json_ld};
 use crate::domain::{Availability, listing_id};
 use crate::export::{CourseDoc, ListingDoc};
 use crate::store::{
-    CourseLookup, CourseQuery, CourseSort, SearchQuery, StatusFilter, Store, StoreError,
+    CourseLookup, CourseQuery, CourseSort, SearchQuery, StatusFilter, StoredListing,
 };
 
 /// The largest page.
@@ -117,23 +118,131 @@ fn parse_availability(s: &str) -> Result<Availability, ApiError> {
     })
 }
 
-/// Course documents for `ids`, in that order.
-pub async fn course_docs(
-    store: &Store,
+/// The bodies of a page's courses, and the first instant after its `now` at which one of
+/// their runs starts or ends (None: none does).
+struct PageCourses {
+    bodies: Vec<Bytes>,
+    until: Option<DateTime<Utc>>,
+}
+
+/// The JSON bodies of courses `ids` (each as `GET /v1/courses/{id}` answers it), in that
+/// order, judged at `now`: the ones cached for `now` from the response cache, the others
+/// read from the database in one go (and cached under `generation`).
+async fn course_bodies(
+    st: &ApiState,
+    generation: Generation,
     ids: &[String],
     now: DateTime<Utc>,
-) -> Result<Vec<CourseDoc>, StoreError> {
-    let mut by_course: HashMap<String, Vec<ListingDoc>> = HashMap::new();
-    for l in store.listings_of_courses(ids).await? {
-        by_course
-            .entry(l.course_id.clone())
-            .or_default()
-            .push(ListingDoc::from_stored(l, now));
-    }
-    Ok(ids
+) -> Result<PageCourses, ApiError> {
+    let mut until: Option<DateTime<Utc>> = None;
+    let mut sooner = |t: Option<DateTime<Utc>>| {
+        if let Some(t) = t {
+            until = Some(until.map_or(t, |u| u.min(t)));
+        }
+    };
+    let bodies: Vec<Option<Bytes>> = ids
         .iter()
-        .map(|id| CourseDoc::from_listings(id.clone(), by_course.remove(id).unwrap_or_default()))
-        .collect())
+        .map(|id| {
+            st.cache.course_body(id, now).map(|(body, u)| {
+                sooner(u);
+                body
+            })
+        })
+        .collect();
+    let mut missing: Vec<String> = ids
+        .iter()
+        .zip(&bodies)
+        .filter(|(_, b)| b.is_none())
+        .map(|(id, _)| id.clone())
+        .collect();
+    if missing.is_empty() {
+        return Ok(PageCourses {
+            bodies: bodies.into_iter().flatten().collect(),
+            until,
+        });
+    }
+    missing.sort_unstable();
+    missing.dedup();
+    let mut by_course: HashMap<String, Vec<StoredListing>> = HashMap::new();
+    for l in st.store.listings_of_courses(&missing).await? {
+        by_course.entry(l.course_id.clone()).or_default().push(l);
+    }
+    let mut rendered: HashMap<String, Bytes> = HashMap::with_capacity(missing.len());
+    let mut fresh = Vec::new();
+    for id in missing {
+        let listings = by_course.remove(&id).unwrap_or_default();
+        let span = run_span(&listings, now);
+        sooner(span.1);
+        // A course whose listings are gone (merged away meanwhile) is not cached: its own
+        // URL answers a redirect, not this body.
+        let found = !listings.is_empty();
+        let doc = CourseDoc::from_listings(
+            id.clone(),
+            listings
+                .into_iter()
+                .map(|l| ListingDoc::from_stored(l, now))
+                .collect(),
+        );
+        let (body, etag) = render(&doc)?;
+        if found && st.cache.enabled() {
+            fresh.push((
+                id.clone(),
+                st.cache.course_body_of((body.clone(), etag), JSON, span),
+            ));
+        }
+        rendered.insert(id, body);
+    }
+    st.cache.put_course_bodies(generation, fresh);
+    Ok(PageCourses {
+        bodies: ids
+            .iter()
+            .zip(bodies)
+            .map(|(id, b)| b.or_else(|| rendered.get(id).cloned()).unwrap_or_default())
+            .collect(),
+        until,
+    })
+}
+
+/// A page's JSON (a [`CourseList`]) from its courses' bodies, with its entity tag: the
+/// bytes serde_json writes for the same [`CourseList`].
+fn page_body(courses: &[Bytes], next: Option<&str>) -> Result<(Bytes, HeaderValue), ApiError> {
+    let mut out = Vec::with_capacity(courses.iter().map(|b| b.len() + 1).sum::<usize>() + 64);
+    out.extend_from_slice(b"{\"courses\":[");
+    for (i, b) in courses.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        out.extend_from_slice(b);
+    }
+    out.extend_from_slice(b"],\"next\":");
+    serde_json::to_writer(&mut out, &next)
+        .map_err(|e| ApiError::Unavailable(format!("cannot serialise the response: {e}")))?;
+    out.push(b'}');
+    let etag = HeaderValue::from_str(&etag_of(&out)).unwrap_or(HeaderValue::from_static("\"\""));
+    Ok((Bytes::from(out), etag))
+}
+
+/// Until when a page of `q` holds, `courses_until` being the first start or end of a run
+/// of its courses after `q.now`. A page is judged at `q.now`: a later page's `now` comes
+/// from its cursor, so its answer holds; a first page's `now` is this minute's start. When
+/// the instant decides which courses match and their order (an availability filter, the
+/// start order), a first page holds until the next minute. Otherwise it holds until one of
+/// its courses' runs starts or ends (their availability changes): the same courses in the
+/// same order with the same availability is the answer of every minute until then (only
+/// the cursor's `now` in `next` is older), so first pages do not all expire at once at
+/// each minute.
+fn page_valid_until(
+    first_page: bool,
+    q: &CourseQuery,
+    courses_until: Option<DateTime<Utc>>,
+) -> Option<DateTime<Utc>> {
+    if !first_page {
+        None
+    } else if q.sort == CourseSort::Start || !q.availability.is_empty() {
+        Some(q.now + TimeDelta::minutes(1))
+    } else {
+        courses_until
+    }
 }
 
 /// `path?query` with the request's parameters, `cursor` replaced.
@@ -261,7 +370,7 @@ pub async fn list_courses(
         Some(page) => page,
         None => st.store.course_page(&query).await?,
     };
-    let courses = course_docs(&st.store, &page.ids, query.now).await?;
+    let courses = course_bodies(&st, generation, &page.ids, query.now).await?;
     let next = page.next.map(|key| {
         let c = Cursor {
             v: 1,
@@ -274,10 +383,8 @@ pub async fn list_courses(
     let link = next
         .as_ref()
         .and_then(|n| HeaderValue::from_str(&format!("<{n}>; rel=\"next\"")).ok());
-    let tagged = render(&CourseList { courses, next })?;
-    // A page is judged at `query.now`: a first page's `now` is this minute's start, so its
-    // answer holds until the next minute; a later page's `now` comes from its cursor.
-    let valid_until = (p.str("cursor")?.is_none()).then(|| query.now + TimeDelta::minutes(1));
+    let tagged = page_body(&courses.bodies, next.as_deref())?;
+    let valid_until = page_valid_until(p.str("cursor")?.is_none(), &query, courses.until);
     let body = st.cache.body(tagged, JSON, link, valid_until);
     Ok(st.cache.put(generation, fill, body).respond(&headers))
 }
@@ -329,7 +436,7 @@ pub async fn get_course(
         CourseLookup::Found(listings) => listings,
     };
     let now = Utc::now();
-    let valid_until = next_boundary(&listings, now);
+    let span = run_span(&listings, now);
     let doc = CourseDoc::from_listings(
         id.clone(),
         listings
@@ -342,7 +449,7 @@ pub async fn get_course(
     } else {
         (JSON, render(&doc)?)
     };
-    let body = st.cache.body(tagged, content_type, None, valid_until);
+    let body = st.cache.course_body_of(tagged, content_type, span);
     Ok(st.cache.put(generation, fill, body).respond(&headers))
 }
 
@@ -379,4 +486,81 @@ pub async fn get_listing(
             listing: ListingDoc::from_stored(l, Utc::now()),
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::{CourseDoc, ListingDoc};
+    use crate::store::StoredListing;
+
+    fn query(raw: &str) -> CourseQuery {
+        let p = Params::parse(Some(raw), LIST_PARAMS).unwrap();
+        course_query(&p).unwrap().0
+    }
+
+    #[test]
+    fn a_page_assembled_from_course_bodies_is_what_serde_writes() {
+        let now = Utc::now();
+        let listing = StoredListing {
+            id: "s:1".into(),
+            source_id: "s".into(),
+            course_id: "c1".into(),
+            status: crate::domain::ListingStatus::Active,
+            first_seen_at: now,
+            last_seen_at: now,
+            updated_at: now,
+            withdrawn_at: None,
+            draft: crate::domain::ListingDraft {
+                title: "Data \"quoted\" ข้อมูล".into(),
+                ..Default::default()
+            },
+        };
+        let docs = vec![
+            CourseDoc::from_listings("c1".into(), vec![ListingDoc::from_stored(listing, now)]),
+            CourseDoc::from_listings("c2".into(), Vec::new()),
+        ];
+        for next in [None, Some("/v1/courses?q=x&cursor=a%22b".to_owned())] {
+            let bodies: Vec<Bytes> = docs.iter().map(|d| render(d).unwrap().0).collect();
+            let (body, etag) = page_body(&bodies, next.as_deref()).unwrap();
+            let (want, want_etag) = render(&CourseList {
+                courses: docs.clone(),
+                next: next.clone(),
+            })
+            .unwrap();
+            assert_eq!(body, want);
+            assert_eq!(etag, want_etag);
+        }
+        let (empty, _) = page_body(&[], None).unwrap();
+        assert_eq!(&empty[..], br#"{"courses":[],"next":null}"#);
+    }
+
+    #[test]
+    fn a_first_page_judged_by_availability_or_start_holds_until_the_next_minute() {
+        let later = Some(Utc::now() + TimeDelta::days(3));
+        for raw in ["availability=current", "sort=start", "q=data&sort=start", "limit=5"] {
+            let q = query(raw);
+            assert_eq!(
+                page_valid_until(true, &q, later),
+                Some(q.now + TimeDelta::minutes(1)),
+                "{raw}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_first_page_not_judged_by_the_instant_holds_until_a_run_of_its_courses_starts_or_ends() {
+        let later = Some(Utc::now() + TimeDelta::days(3));
+        for raw in ["q=data", "sort=updated&language=en", "q=data&starts_after=2026-01-01"] {
+            let q = query(raw);
+            assert_eq!(page_valid_until(true, &q, later), later, "{raw}");
+            assert_eq!(page_valid_until(true, &q, None), None, "{raw}");
+        }
+    }
+
+    #[test]
+    fn a_later_page_holds_as_long_as_its_cursor() {
+        let q = query("availability=current");
+        assert_eq!(page_valid_until(false, &q, Some(Utc::now())), None);
+    }
 }

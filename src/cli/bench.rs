@@ -172,7 +172,14 @@ pub struct ApiBenchArgs {
     /// keep the PostgreSQL database (its URL is printed).
     #[arg(long)]
     pub dir: Option<std::path::PathBuf>,
+    /// With `--dir`: measure the catalogue a previous run kept there (SQLite file, and the
+    /// PostgreSQL database whose URL it recorded) instead of building a new one.
+    #[arg(long, requires = "dir")]
+    pub reuse: bool,
 }
+
+/// Where a kept PostgreSQL catalogue's URL is recorded in `--dir`.
+const KEPT_PG_URL_FILE: &str = "bench-api-postgres.url";
 
 fn print_load(r: &crate::api::bench::LoadResult, bare: Option<f64>) {
     let ratio = bare.map_or(String::new(), |b| {
@@ -243,7 +250,10 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
     };
     let tmp = tempfile::tempdir().map_err(|e| failed(&e))?;
     let dir = args.dir.clone().unwrap_or_else(|| tmp.path().to_owned());
-    let _ = std::fs::remove_file(dir.join("bench-api.db"));
+    let reuse_sqlite = args.reuse && dir.join("bench-api.db").exists();
+    if !reuse_sqlite {
+        let _ = std::fs::remove_file(dir.join("bench-api.db"));
+    }
     let load = |name: String, base: String, paths: Vec<String>| {
         let settings = settings.clone();
         let dir = dir.clone();
@@ -256,10 +266,12 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
     );
     let bare_base = serve_bare().await.map_err(|e| failed(&e))?;
     for backend in args.backends.split(',').map(str::trim) {
-        let (url, pg) = match backend {
+        let kept_pg = dir.join(KEPT_PG_URL_FILE);
+        let (url, pg, reused) = match backend {
             "sqlite" => (
                 format!("sqlite://{}", dir.join("bench-api.db").display()),
                 None,
+                reuse_sqlite,
             ),
             "postgres" => {
                 let Some(admin) = args.postgres_url.clone() else {
@@ -268,8 +280,15 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
                     );
                     continue;
                 };
-                let (url, name) = bench_pg_database(&admin).await?;
-                (url, Some((admin, name)))
+                match std::fs::read_to_string(&kept_pg) {
+                    Ok(url) if args.reuse && !url.trim().is_empty() => {
+                        (url.trim().to_owned(), None, true)
+                    }
+                    _ => {
+                        let (url, name) = bench_pg_database(&admin).await?;
+                        (url, Some((admin, name)), false)
+                    }
+                }
             }
             other => {
                 return Err(CliError::Usage(format!(
@@ -278,12 +297,16 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
             }
         };
         let store = Store::connect(&url).await?;
-        let built = timed_build(&store, args.n).await?;
-        println!(
-            "\n{backend}: catalogue of {} courses built through the store in {:.1} s",
-            args.n,
-            built.as_secs_f64()
-        );
+        if reused {
+            println!("\n{backend}: the kept catalogue reused ({url})");
+        } else {
+            let built = timed_build(&store, args.n).await?;
+            println!(
+                "\n{backend}: catalogue of {} courses built through the store in {:.1} s",
+                args.n,
+                built.as_secs_f64()
+            );
+        }
         let (base, stop) = serve_api(&store, true, true)
             .await
             .map_err(|e| failed(&e))?;
@@ -391,6 +414,7 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
         if let Some((admin, name)) = pg {
             if args.dir.is_some() {
                 println!("kept the PostgreSQL catalogue: {url}");
+                std::fs::write(&kept_pg, &url).map_err(|e| failed(&e))?;
             } else {
                 drop_pg_database(&admin, &name).await;
             }

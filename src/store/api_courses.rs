@@ -655,42 +655,68 @@ impl Store {
     }
 
     /// Every listing (any status) of each of `course_ids`, with runs, in course then
-    /// listing id order: one statement per 500 courses (a row per run).
+    /// listing id order: one statement per 500 courses (a row per run). The ids go in as
+    /// one parameter (a JSON array on SQLite, an array on PostgreSQL), so the statement's
+    /// text is the same for every page: prepared once per connection. (SQLite would
+    /// otherwise also prepare it again at each run: with `sqlite_stat4`, its plan for an
+    /// `IN` list of bound values depends on the values.)
     pub async fn listings_of_courses(
         &self,
         course_ids: &[String],
     ) -> Result<Vec<StoredListing>, StoreError> {
+        const COLUMNS: &str = "SELECT l.id, l.source_id, l.external_id, l.course_id, l.status, l.url,
+                l.title, l.titles, l.short_description, l.description_html, l.description_text,
+                l.institutions, l.instructors, l.languages, l.subjects, l.level, l.image_url,
+                l.video_url, l.effort_text, l.hours_per_week_min, l.hours_per_week_max,
+                l.total_hours, l.duration_weeks, l.access, l.certificate, l.enrollment_count,
+                l.same_as, l.first_seen_at, l.last_seen_at, l.updated_at, l.withdrawn_at,
+                r.external_run_id AS r_external_run_id, r.start_at AS r_start_at,
+                r.end_at AS r_end_at, r.enrollment_start_at AS r_enrollment_start_at,
+                r.enrollment_end_at AS r_enrollment_end_at, r.raw_dates AS r_raw_dates,
+                r.pacing AS r_pacing, r.hidden AS r_hidden,
+                r.invitation_only AS r_invitation_only, r.status_raw AS r_status_raw
+             FROM listings l LEFT JOIN runs r ON r.listing_id = l.id WHERE l.course_id ";
+        const ORDER: &str = " ORDER BY l.course_id, l.id, r.external_run_id";
+        static SQLITE: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+            format!("{COLUMNS}IN (SELECT value FROM json_each($1)){ORDER}")
+        });
+        static POSTGRES: std::sync::LazyLock<String> =
+            std::sync::LazyLock::new(|| format!("{COLUMNS}= ANY($1){ORDER}"));
         let mut out: Vec<StoredListing> = Vec::new();
         for chunk in course_ids.chunks(500) {
-            let mut sql = Sql::new(
-                "SELECT l.id, l.source_id, l.external_id, l.course_id, l.status, l.url, l.title,
-                    l.titles, l.short_description, l.description_html, l.description_text,
-                    l.institutions, l.instructors, l.languages, l.subjects, l.level, l.image_url,
-                    l.video_url, l.effort_text, l.hours_per_week_min, l.hours_per_week_max,
-                    l.total_hours, l.duration_weeks, l.access, l.certificate, l.enrollment_count,
-                    l.same_as, l.first_seen_at, l.last_seen_at, l.updated_at, l.withdrawn_at,
-                    r.external_run_id AS r_external_run_id, r.start_at AS r_start_at,
-                    r.end_at AS r_end_at, r.enrollment_start_at AS r_enrollment_start_at,
-                    r.enrollment_end_at AS r_enrollment_end_at, r.raw_dates AS r_raw_dates,
-                    r.pacing AS r_pacing, r.hidden AS r_hidden,
-                    r.invitation_only AS r_invitation_only, r.status_raw AS r_status_raw
-                 FROM listings l LEFT JOIN runs r ON r.listing_id = l.id WHERE l.course_id IN ",
-            );
-            sql.bind_list(chunk.iter().map(String::as_str))
-                .push(" ORDER BY l.course_id, l.id, r.external_run_id");
-            dispatch!(self, DB, pool => {
-                for r in &bind_params!(sql).fetch_all(pool).await? {
-                    let lid: String = r.try_get("id")?;
-                    if out.last().is_none_or(|l| l.id != lid) {
-                        out.push(super::read::listing_from_row(r)?);
+            macro_rules! fold_rows {
+                ($rows:expr) => {
+                    for r in &$rows {
+                        let lid: String = r.try_get("id")?;
+                        if out.last().is_none_or(|l| l.id != lid) {
+                            out.push(super::read::listing_from_row(r)?);
+                        }
+                        if let Some(run) = super::read::run_from_row(r, "r_")?
+                            && let Some(l) = out.last_mut()
+                        {
+                            l.draft.runs.push(run);
+                        }
                     }
-                    if let Some(run) = super::read::run_from_row(r, "r_")?
-                        && let Some(l) = out.last_mut()
-                    {
-                        l.draft.runs.push(run);
-                    }
+                };
+            }
+            match self {
+                Store::Sqlite(b) => {
+                    let ids = serde_json::to_string(chunk)
+                        .map_err(|e| StoreError::Spool(format!("course ids as JSON: {e}")))?;
+                    let rows = sqlx::query(sqlx::AssertSqlSafe(SQLITE.as_str()))
+                        .bind(ids)
+                        .fetch_all(&b.read)
+                        .await?;
+                    fold_rows!(rows);
                 }
-            });
+                Store::Postgres(b) => {
+                    let rows = sqlx::query(sqlx::AssertSqlSafe(POSTGRES.as_str()))
+                        .bind(chunk)
+                        .fetch_all(&b.pool)
+                        .await?;
+                    fold_rows!(rows);
+                }
+            }
         }
         Ok(out)
     }
