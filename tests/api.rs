@@ -510,7 +510,9 @@ async fn a_cached_course_follows_changes_by_other_writers(db: &TestDb) {
 /// after another writer changes it.
 async fn a_listed_course_is_the_course_by_id_and_follows_changes(db: &TestDb) {
     let portal = ThaiPortal::start("th-frag").await;
-    portal.serve(&thai_courses(&["NU00420", "NU00436"], &[])).await;
+    portal
+        .serve(&thai_courses(&["NU00420", "NU00436"], &[]))
+        .await;
     sync(&db.store, std::slice::from_ref(&portal.source)).await;
     let app = spawn(ApiState::new(db.store.clone())).await;
     let course = course_of(&app, "th-frag:NU00420").await;
@@ -528,7 +530,9 @@ async fn a_listed_course_is_the_course_by_id_and_follows_changes(db: &TestDb) {
     let page = app.json("/v1/courses?source=th-frag&limit=10").await;
     let by_id = app.json(&format!("/v1/courses/{course}")).await;
     assert_eq!(listed(&page), by_id);
-    let other = app.json("/v1/courses?source=th-frag&sort=updated&limit=10").await;
+    let other = app
+        .json("/v1/courses?source=th-frag&sort=updated&limit=10")
+        .await;
     assert_eq!(listed(&other), by_id);
     let mut changed = thai_courses(&["NU00420", "NU00436"], &[]);
     for r in changed["data"].as_array_mut().unwrap() {
@@ -542,7 +546,9 @@ async fn a_listed_course_is_the_course_by_id_and_follows_changes(db: &TestDb) {
     let by_id = app.json(&format!("/v1/courses/{course}")).await;
     assert_eq!(by_id["title"], "การเงินส่วนบุคคล ฉบับปรับปรุง");
     assert_eq!(listed(&page), by_id);
-    let other = app.json("/v1/courses?source=th-frag&sort=updated&limit=10").await;
+    let other = app
+        .json("/v1/courses?source=th-frag&sort=updated&limit=10")
+        .await;
     assert_eq!(listed(&other), by_id);
 }
 

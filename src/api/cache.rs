@@ -264,7 +264,7 @@ impl ResponseCache {
 
     /// Stores course bodies a page read in generation `generation` (see
     /// [`course_body`](Self::course_body)), unless the cache was emptied since, while the
-    /// cache is under three quarters full.
+    /// cache is under half full.
     pub fn put_course_bodies(
         &self,
         generation: Generation,
@@ -278,9 +278,9 @@ impl ResponseCache {
             return;
         }
         let now = Instant::now();
-        // They only fill room to spare: a page's courses never push out what was asked
-        // for by URL (pages, courses by id), whose repeats are the hits.
-        let room = entries.capacity() / 4 * 3;
+        // They only fill room to spare (half the cache): a page's courses should not push
+        // out what was asked for by URL (pages, courses by id), whose repeats are the hits.
+        let room = entries.capacity() / 2;
         let mut used = entries.weight();
         for (id, body) in bodies {
             let key = course_key(&id);
@@ -471,7 +471,7 @@ mod tests {
             .count();
         let entries = c.entries.as_ref().unwrap();
         assert!((1..60).contains(&kept), "{kept} of 60 kept");
-        assert!(entries.weight() <= entries.capacity() / 4 * 3);
+        assert!(entries.weight() <= entries.capacity() / 2);
     }
 
     #[tokio::test]

@@ -5,8 +5,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{Path, RawQuery, State};
 use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
@@ -538,7 +538,12 @@ mod tests {
     #[test]
     fn a_first_page_judged_by_availability_or_start_holds_until_the_next_minute() {
         let later = Some(Utc::now() + TimeDelta::days(3));
-        for raw in ["availability=current", "sort=start", "q=data&sort=start", "limit=5"] {
+        for raw in [
+            "availability=current",
+            "sort=start",
+            "q=data&sort=start",
+            "limit=5",
+        ] {
             let q = query(raw);
             assert_eq!(
                 page_valid_until(true, &q, later),
@@ -551,7 +556,11 @@ mod tests {
     #[test]
     fn a_first_page_not_judged_by_the_instant_holds_until_a_run_of_its_courses_starts_or_ends() {
         let later = Some(Utc::now() + TimeDelta::days(3));
-        for raw in ["q=data", "sort=updated&language=en", "q=data&starts_after=2026-01-01"] {
+        for raw in [
+            "q=data",
+            "sort=updated&language=en",
+            "q=data&starts_after=2026-01-01",
+        ] {
             let q = query(raw);
             assert_eq!(page_valid_until(true, &q, later), later, "{raw}");
             assert_eq!(page_valid_until(true, &q, None), None, "{raw}");

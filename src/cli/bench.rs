@@ -251,7 +251,7 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
     let tmp = tempfile::tempdir().map_err(|e| failed(&e))?;
     let dir = args.dir.clone().unwrap_or_else(|| tmp.path().to_owned());
     let reuse_sqlite = args.reuse && dir.join("bench-api.db").exists();
-    if !reuse_sqlite {
+    if !reuse_sqlite && args.backends.split(',').any(|b| b.trim() == "sqlite") {
         let _ = std::fs::remove_file(dir.join("bench-api.db"));
     }
     let load = |name: String, base: String, paths: Vec<String>| {

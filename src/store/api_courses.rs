@@ -664,7 +664,8 @@ impl Store {
         &self,
         course_ids: &[String],
     ) -> Result<Vec<StoredListing>, StoreError> {
-        const COLUMNS: &str = "SELECT l.id, l.source_id, l.external_id, l.course_id, l.status, l.url,
+        const COLUMNS: &str =
+            "SELECT l.id, l.source_id, l.external_id, l.course_id, l.status, l.url,
                 l.title, l.titles, l.short_description, l.description_html, l.description_text,
                 l.institutions, l.instructors, l.languages, l.subjects, l.level, l.image_url,
                 l.video_url, l.effort_text, l.hours_per_week_min, l.hours_per_week_max,
