@@ -505,9 +505,8 @@ async fn a_cached_course_follows_changes_by_other_writers(db: &TestDb) {
     assert_eq!(after["title"], "การเงินส่วนบุคคล ฉบับปรับปรุง");
 }
 
-/// A page is assembled from the cached bodies of its courses, and a page miss caches the
-/// bodies it reads: the course in a page is the document its own URL answers, before and
-/// after another writer changes it.
+/// A page is assembled from the cached bodies of its courses: the course in a page is the
+/// document its own URL answers, before and after another writer changes it.
 async fn a_listed_course_is_the_course_by_id_and_follows_changes(db: &TestDb) {
     let portal = ThaiPortal::start("th-frag").await;
     portal
@@ -525,8 +524,8 @@ async fn a_listed_course_is_the_course_by_id_and_follows_changes(db: &TestDb) {
             .cloned()
             .unwrap_or_else(|| panic!("{course} is not in {page}"))
     };
-    // The page first (its miss caches the course's body), then the course by id (served
-    // from that body), then a second list (built from the cached body).
+    // A page read from the database, then the course by id (cached), then a second list
+    // (built from the cached body).
     let page = app.json("/v1/courses?source=th-frag&limit=10").await;
     let by_id = app.json(&format!("/v1/courses/{course}")).await;
     assert_eq!(listed(&page), by_id);
@@ -542,8 +541,8 @@ async fn a_listed_course_is_the_course_by_id_and_follows_changes(db: &TestDb) {
     }
     portal.serve(&changed).await;
     sync(&db.store, std::slice::from_ref(&portal.source)).await;
-    let page = app.json("/v1/courses?source=th-frag&limit=10").await;
     let by_id = app.json(&format!("/v1/courses/{course}")).await;
+    let page = app.json("/v1/courses?source=th-frag&limit=10").await;
     assert_eq!(by_id["title"], "การเงินส่วนบุคคล ฉบับปรับปรุง");
     assert_eq!(listed(&page), by_id);
     let other = app

@@ -12,9 +12,10 @@
 //! where a run's `availability` changes; a first page at the end of the minute its filters
 //! were judged at (see `courses::course_query`).
 //!
-//! A course's body (`course:{id}`) is also the fragment every page that lists the course
-//! is assembled from: a page miss reads from the database only the courses not cached,
-//! and stores the ones it read. A body records the span of instants its runs'
+//! A course's body (`course:{id}`) is also the fragment a page that lists the course is
+//! assembled from: a page miss reads from the database only the courses not cached. (It
+//! does not store the ones it read: in a cache sized for the pages clients repeat, they
+//! pushed pages out.) A body records the span of instants its runs'
 //! availability holds for (from the last run start or end up to the next), so a page
 //! judged at an earlier instant (a cursor's) only reuses a body that holds for it.
 
@@ -262,44 +263,6 @@ impl ResponseCache {
         .then(|| (hit.body.clone(), hit.valid_until))
     }
 
-    /// Stores course bodies a page read in generation `generation` (see
-    /// [`course_body`](Self::course_body)), unless the cache was emptied since, while the
-    /// cache is under half full.
-    pub fn put_course_bodies(
-        &self,
-        generation: Generation,
-        bodies: impl IntoIterator<Item = (String, CachedBody)>,
-    ) {
-        let Some(entries) = &self.entries else {
-            return;
-        };
-        let v = self.lock();
-        if v.generation != generation.0 {
-            return;
-        }
-        let now = Instant::now();
-        // They only fill room to spare (half the cache): a page's courses should not push
-        // out what was asked for by URL (pages, courses by id), whose repeats are the hits.
-        let room = entries.capacity() / 2;
-        let mut used = entries.weight();
-        for (id, body) in bodies {
-            let key = course_key(&id);
-            let body = Arc::new(body);
-            used += quick_cache::Weighter::weight(&BodyWeighter, &key, &body);
-            if used > room {
-                break;
-            }
-            if body.expires > now {
-                entries.insert(key, body);
-            }
-        }
-    }
-
-    /// Whether the cache stores anything.
-    pub fn enabled(&self) -> bool {
-        self.entries.is_some()
-    }
-
     /// A body to [`put`](Self::put): expires after `ttl` or at `valid_until`, if sooner.
     pub fn body(
         &self,
@@ -325,7 +288,7 @@ impl ResponseCache {
         }
     }
 
-    /// A course body to [`put`](Self::put) or [`put_course_bodies`](Self::put_course_bodies),
+    /// A course body to [`put`](Self::put),
     /// holding for the instants of `span` (its runs' [`run_span`] around the instant it
     /// was rendered at).
     pub fn course_body_of(
@@ -435,43 +398,12 @@ mod tests {
             HeaderValue::from_static("W/\"x\""),
         );
         let b = c.course_body_of(tagged, "application/json", (Some(h(-2)), Some(h(5))));
-        c.put_course_bodies(g, [("c1".to_owned(), b)]);
+        fill(&c, g, "course:c1", b).await;
         assert_eq!(c.course_body("c1", h(-1)).map(|b| b.1), Some(Some(h(5))));
         assert!(c.course_body("c1", now).is_some());
         assert!(c.course_body("c1", h(-3)).is_none(), "a run started since");
         assert!(c.course_body("c1", h(6)).is_none(), "a run ends before");
         assert!(c.course_body("c2", now).is_none());
-        // The course's own URL answers the same body.
-        assert!(hit(&c, "course:c1").await);
-        // A body read before the cache was emptied is not stored.
-        c.lock().generation += 1;
-        let tagged = (
-            Bytes::from_static(b"{}"),
-            HeaderValue::from_static("W/\"x\""),
-        );
-        let b = c.course_body_of(tagged, "application/json", (None, None));
-        c.put_course_bodies(g, [("c3".to_owned(), b)]);
-        assert!(c.course_body("c3", now).is_none());
-    }
-
-    #[tokio::test]
-    async fn a_page_s_course_bodies_only_fill_room_to_spare() {
-        let c = cache(1 << 20);
-        let g = Generation(c.lock().generation);
-        let big = || {
-            let tagged = (
-                Bytes::from(vec![b' '; 20 * 1024]),
-                HeaderValue::from_static("W/\"x\""),
-            );
-            c.course_body_of(tagged, "application/json", (None, None))
-        };
-        c.put_course_bodies(g, (0..60).map(|i| (format!("c{i}"), big())));
-        let kept = (0..60)
-            .filter(|i| c.course_body(&format!("c{i}"), Utc::now()).is_some())
-            .count();
-        let entries = c.entries.as_ref().unwrap();
-        assert!((1..60).contains(&kept), "{kept} of 60 kept");
-        assert!(entries.weight() <= entries.capacity() / 2);
     }
 
     #[tokio::test]

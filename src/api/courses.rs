@@ -13,7 +13,7 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde::Serialize;
 
 use super::ApiState;
-use super::cache::{Generation, Lookup, run_span};
+use super::cache::{Lookup, run_span};
 use super::cursor::{Cursor, fingerprint};
 use super::error::{ApiError, Problem};
 use super::params::Params;
@@ -126,11 +126,10 @@ struct PageCourses {
 }
 
 /// The JSON bodies of courses `ids` (each as `GET /v1/courses/{id}` answers it), in that
-/// order, judged at `now`: the ones cached for `now` from the response cache, the others
-/// read from the database in one go (and cached under `generation`).
+/// order, judged at `now`: the ones cached for `now` from the response cache (a course
+/// asked for by id), the others read from the database in one go.
 async fn course_bodies(
     st: &ApiState,
-    generation: Generation,
     ids: &[String],
     now: DateTime<Utc>,
 ) -> Result<PageCourses, ApiError> {
@@ -168,14 +167,9 @@ async fn course_bodies(
         by_course.entry(l.course_id.clone()).or_default().push(l);
     }
     let mut rendered: HashMap<String, Bytes> = HashMap::with_capacity(missing.len());
-    let mut fresh = Vec::new();
     for id in missing {
         let listings = by_course.remove(&id).unwrap_or_default();
-        let span = run_span(&listings, now);
-        sooner(span.1);
-        // A course whose listings are gone (merged away meanwhile) is not cached: its own
-        // URL answers a redirect, not this body.
-        let found = !listings.is_empty();
+        sooner(run_span(&listings, now).1);
         let doc = CourseDoc::from_listings(
             id.clone(),
             listings
@@ -183,16 +177,9 @@ async fn course_bodies(
                 .map(|l| ListingDoc::from_stored(l, now))
                 .collect(),
         );
-        let (body, etag) = render(&doc)?;
-        if found && st.cache.enabled() {
-            fresh.push((
-                id.clone(),
-                st.cache.course_body_of((body.clone(), etag), JSON, span),
-            ));
-        }
+        let (body, _) = render(&doc)?;
         rendered.insert(id, body);
     }
-    st.cache.put_course_bodies(generation, fresh);
     Ok(PageCourses {
         bodies: ids
             .iter()
@@ -370,7 +357,7 @@ pub async fn list_courses(
         Some(page) => page,
         None => st.store.course_page(&query).await?,
     };
-    let courses = course_bodies(&st, generation, &page.ids, query.now).await?;
+    let courses = course_bodies(&st, &page.ids, query.now).await?;
     let next = page.next.map(|key| {
         let c = Cursor {
             v: 1,
