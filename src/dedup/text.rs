@@ -439,6 +439,24 @@ fn split_bracketed_alternative(raw: &str) -> Option<(String, String)> {
     }
 }
 
+/// A listing slug without a trailing platform organisation (`…-physics-i-michiganx` →
+/// `…-physics-i`): the organisation is appended after the title's words, so the part
+/// marker comes before it. `None` for ids that are not slugs.
+pub fn slug_base<'a>(listing: &'a str, orgs: &dyn Fn(&str) -> bool) -> Option<&'a str> {
+    let slug = listing.trim();
+    if !slug.contains('-')
+        || !slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return None;
+    }
+    match slug.rsplit_once('-') {
+        Some((base, last)) if base.contains('-') && orgs(&org_key(last)) => Some(base),
+        _ => Some(slug),
+    }
+}
+
 /// The part of a series a listing slug names at its end (`calculus-part-2`,
 /// `data-structures-ii`, `research-methods-2` → 2), read as a title would be; `None`
 /// for ids that are not slugs (numbers, URLs).
@@ -778,6 +796,17 @@ mod tests {
         assert_eq!(part_from_slug("microeconomics-2016"), None);
         assert_eq!(part_from_slug("1234"), None);
         assert_eq!(part_from_slug("https://stepik.org/course/1234"), None);
+    }
+
+    #[test]
+    fn slug_part_marker_comes_before_a_trailing_organisation() {
+        let orgs = |o: &str| o == "miamisbex";
+        let base = slug_base("practical-numerical-analysis-iii-miamisbex", &orgs);
+        assert_eq!(base, Some("practical-numerical-analysis-iii"));
+        assert_eq!(part_from_slug(base.unwrap()), Some(3));
+        // A last word that is no organisation stays.
+        assert_eq!(slug_base("calculus-part-2", &orgs), Some("calculus-part-2"));
+        assert_eq!(slug_base("1234", &orgs), None);
     }
 
     #[test]
