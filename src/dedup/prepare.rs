@@ -158,7 +158,12 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
             let mut keys = text::person_keys(raw);
             keys.sort_unstable();
             keys.dedup();
-            let mut packed: Vec<u64> = keys.iter().map(|k| text::pack_name_key(k)).collect();
+            // Persons by all their name keys: a one-letter surname key (`Liu`) names
+            // part of a person, though as a conflict key alone it would meet any `L.`.
+            let mut names = text::person_name_keys(raw);
+            names.sort_unstable();
+            names.dedup();
+            let mut packed: Vec<u64> = names.iter().map(|k| text::pack_name_key(k)).collect();
             packed.sort_unstable();
             for (x, a) in packed.iter().enumerate() {
                 for b in &packed[x + 1..] {
