@@ -660,8 +660,15 @@ fn link_across_languages_by_people(
             let script = p.inst_name.as_ref().map_or(Script::Latin, |n| n.0);
             e.inst_scripts |= 1 << (script as u8);
         }
-        e.people
-            .extend(p.persons.iter().flat_map(|(a, b)| [*a, *b]));
+        // Candidates are found by the longer name keys: a one-letter key (`Liu` → `l`)
+        // is shared by too many persons to look them up by (a person is found by its
+        // other key).
+        e.people.extend(
+            p.persons
+                .iter()
+                .flat_map(|(a, b)| [*a, *b])
+                .filter(|k| *k >= ONE_LETTER_KEYS),
+        );
         e.persons.extend(p.persons.iter().copied());
         if let Some(s) = &records[i].subject {
             let s = super::text::light(s);
@@ -812,6 +819,9 @@ fn link_across_languages_by_people(
         forest.union(a, b, Signal::InstructorOverlap, score, Strength::Evidence);
     }
 }
+
+/// Packed name keys below this are one letter long ([`super::text::pack_name_key`]).
+const ONE_LETTER_KEYS: u64 = 32;
 
 /// Shared persons two clusters at institutions named in different scripts (not known
 /// to be one) need for a cross-language instructor link.
