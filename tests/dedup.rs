@@ -493,3 +493,185 @@ fn a_listing_spans_its_runs_when_its_runs_are_far_apart() {
     ]);
     assert_eq!(c[0], c[1], "the edX listing still ran in 2020");
 }
+
+fn with_slug(mut r: MatchRecord, slug: &str) -> MatchRecord {
+    r.source_id = Some(slug.into());
+    r
+}
+
+#[test]
+fn an_uncut_slug_part_outranks_the_title_part() {
+    // The second listing's title lost a letter of its `II`; its slug still says part 2.
+    let c = together(&[
+        with_slug(
+            rec(
+                1,
+                "coursera",
+                "Networks and Physics I",
+                "Barnaul State University",
+                &["Aleksei Kuznecov"],
+            ),
+            "networks-and-physics-i",
+        ),
+        with_slug(
+            rec(
+                2,
+                "coursera",
+                "Networks and Physics I",
+                "Barnaul State University",
+                &["Aleksei Kuznecov"],
+            ),
+            "networks-and-physics-ii",
+        ),
+        with_slug(
+            rec(
+                3,
+                "coursera",
+                "Networks and Physics II",
+                "Barnaul State University",
+                &["Aleksei Kuznecov"],
+            ),
+            "networks-and-physics-ii?session=2024-02",
+        ),
+    ]);
+    assert_ne!(c[0], c[1]);
+    assert_eq!(c[1], c[2]);
+}
+
+#[test]
+fn a_slug_cut_at_the_platform_limit_names_no_part() {
+    // Slugs of this platform pile up at one length (the limit); `…-practice-i` at that
+    // length may be a cut `…-practice-ii`, so it says nothing of the part, and records
+    // whose title is cut as well are not linked by the shared cut slug.
+    let mut records = Vec::new();
+    for n in 0..6u64 {
+        let letter = char::from(b'a' + n as u8);
+        let slug = format!("{:-<59}{letter}", format!("filler-course-{letter}-"));
+        records.push(with_slug(
+            rec(
+                100 + n,
+                "coursera",
+                &format!("Filler Course {n}"),
+                "Atlanta University",
+                &[],
+            ),
+            &slug,
+        ));
+    }
+    let cut = "discrete-mathematics-for-beginners-from-theory-to-practice-i";
+    assert_eq!(cut.len(), records[0].source_id.as_ref().unwrap().len());
+    records.push(with_slug(
+        rec(
+            1,
+            "coursera",
+            "Discrete Mathematics For Beginners: Fr…",
+            "Atlanta University",
+            &["W. Edwards"],
+        ),
+        cut,
+    ));
+    records.push(with_slug(
+        rec(
+            2,
+            "coursera",
+            "Discrete Mathematics for Beginners. From Theory to Practice II",
+            "Atlanta University",
+            &[],
+        ),
+        "discrete-mathematics-for-beginners-from-theory-to-practice-ii",
+    ));
+    records.push(with_slug(
+        rec(
+            3,
+            "coursera",
+            "Discrete Mathematics For Beg…",
+            "Atlanta University",
+            &["Helen Davis"],
+        ),
+        &format!("{cut}?session=2021-02"),
+    ));
+    let c = together(&records);
+    let n = records.len();
+    assert_ne!(
+        c[n - 3],
+        c[n - 1],
+        "a cut slug does not link records of hidden part"
+    );
+}
+
+#[test]
+fn runs_of_one_numeric_listing_teach_institution_aliases() {
+    // The runs of listing 7416278 name the institution in Chinese and by its code; the
+    // code names it on edX too. The Chinese and English listings then meet by their
+    // shared instructor (one is enough within one institution).
+    let numeric = |r: MatchRecord, id: &str| with_slug(r, id);
+    let c = together(&[
+        numeric(
+            rec(
+                1,
+                "xuetangx",
+                "细胞生物学与算法",
+                "丹佛州立大学",
+                &["Emily Rogers"],
+            ),
+            "7416278/5842444",
+        ),
+        numeric(
+            rec(
+                2,
+                "xuetangx",
+                "细胞生物学与算法（2024春）",
+                "DenverSUx",
+                &[],
+            ),
+            "7416278/3042254",
+        ),
+        with_key(
+            rec(
+                3,
+                "edx",
+                "Cell Biology and Algorithms",
+                "DenverSUx",
+                &["Emily Rogers"],
+            ),
+            "course-v1:DenverSUx+BIO432x+2023_T1",
+        ),
+    ]);
+    assert_eq!(c[0], c[1]);
+    assert_eq!(c[0], c[2]);
+}
+
+#[test]
+fn instructors_link_across_institutions_named_in_different_scripts() {
+    // `芝加哥理工学院` is in no alias table and never listed under a key: two shared
+    // instructors link its Chinese listing to the English one; one would not.
+    let c = together(&[
+        rec(
+            1,
+            "xuetangx",
+            "计算机体系结构原理",
+            "芝加哥理工学院",
+            &["Edward Turner", "Claire Harris"],
+        ),
+        rec(
+            2,
+            "edx",
+            "Principles of Computer Architecture",
+            "Chicago Institute of Technology",
+            &["Edward Turner", "Claire Harris"],
+        ),
+        rec(3, "xuetangx", "操作系统", "芝加哥理工学院", &["Anna Young"]),
+        rec(
+            4,
+            "edx",
+            "Operating Systems",
+            "Boston Institute of Technology",
+            &["Anna Young"],
+        ),
+    ]);
+    assert_eq!(c[0], c[1]);
+    assert_ne!(
+        c[2], c[3],
+        "one shared instructor across institutions is not enough"
+    );
+}

@@ -162,7 +162,9 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
         let mut first_of: Vec<(Option<u8>, usize)> = Vec::new();
         for &i in members {
             let part = prepared[i].part;
-            if mixed && part.is_none() {
+            // A record whose title and slug were both cut may be any part of a series
+            // whose parts share the cut slug.
+            if (mixed && part.is_none()) || prepared[i].part_hidden {
                 continue;
             }
             match first_of.iter().find(|(p, _)| *p == part) {
@@ -354,6 +356,10 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     let dictionary = Dictionary::learn(&prepared, &mut forest);
     super::trace_memory("dictionary");
     link_by_dictionary(&group_list, &ip_list, &dictionary, &mut forest);
+    // The clusters those links made teach more translations: learn once more.
+    drop(dictionary);
+    let dictionary = Dictionary::learn(&prepared, &mut forest);
+    link_by_dictionary(&group_list, &ip_list, &dictionary, &mut forest);
     // The last stage works per cluster: the title groups are done with.
     drop((dictionary, known, ip_list, group_list));
 
@@ -523,8 +529,9 @@ impl Dictionary {
     }
 }
 
-/// A feature pair must occur in at least this many clusters to be learned.
-const DICTIONARY_SUPPORT: u32 = 3;
+/// A feature pair must occur in at least this many clusters to be learned (the Dice
+/// association below keeps chance pairs of frequent features out).
+const DICTIONARY_SUPPORT: u32 = 2;
 /// And its Dice association (clusters with both / clusters with either) at least this.
 const DICTIONARY_ASSOCIATION: f32 = 0.3;
 /// Two titles in different scripts translate each other when this share of the known
@@ -616,6 +623,8 @@ fn link_by_dictionary(
 #[derive(Default)]
 struct RootInfo<'a> {
     scripts: u8,
+    /// Scripts of the cluster's institution names (a one-word code counts as Latin).
+    inst_scripts: u8,
     /// Name keys of the cluster's persons (sorted once all records are in).
     people: Vec<u64>,
     persons: Vec<(u64, u64)>,
@@ -647,8 +656,19 @@ fn link_across_languages_by_people(
             e.scripts |= 1 << (t.script as u8);
             e.cores.push((t.script, &*t.core));
         }
-        e.people
-            .extend(p.persons.iter().flat_map(|(a, b)| [*a, *b]));
+        if p.inst.is_some() {
+            let script = p.inst_name.as_ref().map_or(Script::Latin, |n| n.0);
+            e.inst_scripts |= 1 << (script as u8);
+        }
+        // Candidates are found by the longer name keys: a one-letter key (`Liu` → `l`)
+        // is shared by too many persons to look them up by (a person is found by its
+        // other key).
+        e.people.extend(
+            p.persons
+                .iter()
+                .flat_map(|(a, b)| [*a, *b])
+                .filter(|k| *k >= ONE_LETTER_KEYS),
+        );
         e.persons.extend(p.persons.iter().copied());
         if let Some(s) = &records[i].subject {
             let s = super::text::light(s);
@@ -697,6 +717,10 @@ fn link_across_languages_by_people(
         .map(|(k, _)| k)
         .collect();
     let mut postings: FxHashMap<(u32, Option<u8>, u64), Vec<usize>> = FxHashMap::default();
+    // Across institutions, by part and person: an institution named only in its own
+    // script on one side and only in another on the other may be one institution the
+    // alias table does not know.
+    let mut across: FxHashMap<(Option<u8>, u64), Vec<usize>> = FxHashMap::default();
     let mut roots: Vec<usize> = key_of.keys().copied().collect();
     roots.sort_unstable();
     for &r in &roots {
@@ -705,6 +729,7 @@ fn link_across_languages_by_people(
         };
         for person in &e.people {
             postings.entry((k.0, k.1, *person)).or_default().push(r);
+            across.entry((k.1, *person)).or_default().push(r);
         }
     }
     let mut best: FxHashMap<usize, (usize, f32, bool)> = FxHashMap::default();
@@ -721,6 +746,20 @@ fn link_across_languages_by_people(
                     }
                 }
             }
+            if let Some(list) = across.get(&(k.1, *person))
+                && list.len() <= ACROSS_POSTING_LIMIT
+            {
+                for &c in list {
+                    if c != r
+                        && key_of.get(&c).is_some_and(|o| o.0 != k.0)
+                        && info
+                            .get(&c)
+                            .is_some_and(|o| o.inst_scripts & e.inst_scripts == 0)
+                    {
+                        *shared.entry(c).or_default() += 1;
+                    }
+                }
+            }
         }
         let mut top: Option<(usize, f32, bool)> = None;
         let mut candidates: Vec<_> = shared.into_iter().collect();
@@ -728,7 +767,8 @@ fn link_across_languages_by_people(
         for (c, _) in candidates {
             let Some(o) = info.get(&c) else { continue };
             let n = shared_persons(&e.persons, &o.persons);
-            if n == 0 {
+            let same_institution = key_of.get(&c).is_some_and(|o| o.0 == k.0);
+            if n == 0 || (!same_institution && n < ACROSS_INSTITUTION_PERSONS) {
                 continue;
             }
             if o.scripts & e.scripts != 0 || o.scripts == 0 || e.scripts == 0 {
@@ -779,6 +819,16 @@ fn link_across_languages_by_people(
         forest.union(a, b, Signal::InstructorOverlap, score, Strength::Evidence);
     }
 }
+
+/// Packed name keys below this are one letter long ([`super::text::pack_name_key`]).
+const ONE_LETTER_KEYS: u64 = 32;
+
+/// Shared persons two clusters at institutions named in different scripts (not known
+/// to be one) need for a cross-language instructor link.
+const ACROSS_INSTITUTION_PERSONS: usize = 2;
+/// A person name key carried by more clusters than this is too common to look for
+/// partners across institutions with.
+const ACROSS_POSTING_LIMIT: usize = 64;
 
 /// Clusters that must carry two subject labels together before they count as one subject.
 const SUBJECT_SUPPORT: u32 = 3;

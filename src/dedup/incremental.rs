@@ -74,7 +74,7 @@ impl KeyMaker {
             }
         }
         for person in &r.instructors {
-            let mut parts = text::person_keys(person);
+            let mut parts = text::person_name_keys(person);
             if parts.len() >= 2 {
                 parts.sort_unstable();
                 keys.insert(format!("p:{}", parts.join(" ")));

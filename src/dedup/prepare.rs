@@ -39,6 +39,9 @@ pub struct Prepared {
     pub inst_name: Option<InstitutionName>,
     pub titles: Vec<PreparedTitle>,
     pub part: Option<u8>,
+    /// The part is unknown and cannot be known from this record: its title was cut short
+    /// and its listing slug too ([`cut_slug_lengths`]), both where part markers go.
+    pub part_hidden: bool,
     /// Squashed name keys of all instructors, hashed ([`hash32`]), sorted.
     pub people: Vec<u32>,
     /// Each instructor known by two or more name keys, as every pair of its packed keys
@@ -69,7 +72,9 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
         .collect();
     let orgs: FxHashSet<String> = keys.iter().flatten().map(|k| k.org.clone()).collect();
     learn_institutions(records, &keys, aliases);
+    learn_from_listings(records, aliases);
     let is_org = |s: &str| orgs.contains(s);
+    let cut_lengths = cut_slug_lengths(records, &is_org);
     let mut out = Vec::with_capacity(records.len());
     let mut inst_names: FxHashMap<&str, Option<InstitutionName>> = FxHashMap::default();
     let mut cores: FxHashMap<Rc<str>, (Script, Rc<[u32]>)> = FxHashMap::default();
@@ -80,6 +85,7 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
             ks.iter()
                 .find_map(|k| text::part_from_course_number(&k.number))
         });
+        let key_part = part.is_some();
         for t in &r.titles {
             let pieces = match split_bilingual(&t.text) {
                 Some((native, latin)) => vec![native, latin],
@@ -129,9 +135,22 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
             }
         }
         let listing = r.source_id.as_deref().and_then(listing_of);
-        if part.is_none() {
-            part = listing.as_deref().and_then(text::part_from_slug);
+        // A slug is typed once and names the part the listing was made for; a title says
+        // it again on every run (and may lose a letter of `II`). A slug cut short at the
+        // platform's length limit may have lost the end of its marker (`…-ii` → `…-i`).
+        let slug = listing.as_deref().and_then(|l| text::slug_base(l, &is_org));
+        let slug_cut = slug.is_some_and(|b| {
+            cut_lengths
+                .get(r.source.as_str())
+                .is_some_and(|&n| b.len() == n)
+        });
+        if !slug_cut
+            && let Some(p) = slug.and_then(text::part_from_slug)
+            && !key_part
+        {
+            part = Some(p);
         }
+        let part_hidden = part.is_none() && slug_cut && titles.iter().any(|t| t.cut);
         let listing = listing.map(|l| hash64(&l));
         let mut people: Vec<u32> = Vec::new();
         let mut persons: Vec<(u64, u64)> = Vec::new();
@@ -139,7 +158,12 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
             let mut keys = text::person_keys(raw);
             keys.sort_unstable();
             keys.dedup();
-            let mut packed: Vec<u64> = keys.iter().map(|k| text::pack_name_key(k)).collect();
+            // Persons by all their name keys: a one-letter surname key (`Liu`) names
+            // part of a person, though as a conflict key alone it would meet any `L.`.
+            let mut names = text::person_name_keys(raw);
+            names.sort_unstable();
+            names.dedup();
+            let mut packed: Vec<u64> = names.iter().map(|k| text::pack_name_key(k)).collect();
             packed.sort_unstable();
             for (x, a) in packed.iter().enumerate() {
                 for b in &packed[x + 1..] {
@@ -183,6 +207,7 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
             inst,
             titles,
             part,
+            part_hidden,
             people,
             persons,
             people_script,
@@ -245,6 +270,86 @@ fn learn_institutions(
     }
 }
 
+/// Per platform, the length at which its listing slugs ([`text::slug_base`]) are cut
+/// short: the length most slugs pile up at, when at least [`CUT_SLUG_MIN`] slugs have
+/// it and [`CUT_SLUG_PILEUP`] times as many as the length one shorter (title lengths
+/// change smoothly; a limit piles them up). A slug whose organisation suffix is not
+/// known as one is longer than the limit and does not hide it.
+pub fn cut_slug_lengths<'a>(
+    records: &'a [MatchRecord],
+    is_org: &dyn Fn(&str) -> bool,
+) -> FxHashMap<&'a str, usize> {
+    let mut counts: FxHashMap<&str, FxHashMap<usize, u32>> = FxHashMap::default();
+    for r in records {
+        let Some(listing) = r.source_id.as_deref().and_then(listing_of) else {
+            continue;
+        };
+        if let Some(base) = text::slug_base(&listing, is_org) {
+            *counts
+                .entry(r.source.as_str())
+                .or_default()
+                .entry(base.len())
+                .or_default() += 1;
+        }
+    }
+    counts
+        .into_iter()
+        .filter_map(|(source, lengths)| {
+            let below = |len: usize| lengths.get(&(len.wrapping_sub(1))).copied().unwrap_or(0);
+            lengths
+                .iter()
+                .filter(|&(&len, &n)| n >= CUT_SLUG_MIN && n >= CUT_SLUG_PILEUP * below(len))
+                .max_by_key(|&(&len, &n)| (n, len))
+                .map(|(&len, _)| (source, len))
+        })
+        .collect()
+}
+
+/// Slugs a platform must cut at one length before the length counts as its limit.
+const CUT_SLUG_MIN: u32 = 5;
+/// How many times more slugs the limit length holds than the length one shorter.
+const CUT_SLUG_PILEUP: u32 = 3;
+
+/// Teaches `aliases` that the institution names of one numeric listing id on one
+/// platform (the runs of one listing, `3581898/5659843` and `3581898/7799268`) are one
+/// institution — unless they hold two different full names in one script.
+fn learn_from_listings(records: &[MatchRecord], aliases: &mut AliasTable) {
+    let mut by_listing: FxHashMap<(&str, String), Vec<String>> = FxHashMap::default();
+    for r in records {
+        let Some(listing) = r.source_id.as_deref().and_then(listing_of) else {
+            continue;
+        };
+        if listing.is_empty() || !listing.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Some(name) = r.institutions.first() else {
+            continue;
+        };
+        let folded = text::institution_key(name);
+        if folded.is_empty() {
+            continue;
+        }
+        let names = by_listing.entry((r.source.as_str(), listing)).or_default();
+        if !names.contains(&folded) {
+            names.push(folded);
+        }
+    }
+    let mut lists: Vec<Vec<String>> = by_listing
+        .into_values()
+        .filter(|names| names.len() >= 2)
+        .collect();
+    lists.sort_unstable();
+    for names in lists {
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        if ambiguous(&refs) {
+            continue;
+        }
+        for other in &names[1..] {
+            aliases.learn(&names[0], other);
+        }
+    }
+}
+
 /// An organisation is ambiguous when it lists two different full names in one script:
 /// an institution has one name per language (spelling variants aside), so `PHITSA`
 /// listing both a university and a nursing college names two institutions.
@@ -269,3 +374,38 @@ pub const SAME_NAME_SIMILARITY: f32 = 0.7;
 
 /// The share of a name's keyed records an organisation needs to be learned as its alias.
 const ORG_SHARE: f32 = 0.3;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listed(source: &str, id: &str) -> MatchRecord {
+        MatchRecord {
+            source: source.into(),
+            source_id: Some(id.into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn slugs_piled_up_at_one_length_are_cut_there() {
+        let mut records: Vec<MatchRecord> = (0..8)
+            .map(|n| listed("coursera", &format!("{:-<20}", format!("course-{n}"))))
+            .collect();
+        records.push(listed("coursera", "short-slug"));
+        records.push(listed(
+            "coursera",
+            "a-much-longer-slug-beyond-limit-michiganx",
+        ));
+        records.push(listed("stepik", "https://stepik.org/course/1"));
+        let orgs = |o: &str| o == "michigan" || o == "michiganx";
+        let cut = cut_slug_lengths(&records, &orgs);
+        assert_eq!(cut.get("coursera"), Some(&20));
+        assert_eq!(cut.get("stepik"), None);
+        // Lengths that thin out smoothly have no limit.
+        let smooth: Vec<MatchRecord> = (5..30)
+            .map(|n| listed("edx", &format!("{:-<n$}", "a-b")))
+            .collect();
+        assert!(cut_slug_lengths(&smooth, &orgs).is_empty());
+    }
+}

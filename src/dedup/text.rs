@@ -439,6 +439,24 @@ fn split_bracketed_alternative(raw: &str) -> Option<(String, String)> {
     }
 }
 
+/// A listing slug without a trailing platform organisation (`…-physics-i-michiganx` →
+/// `…-physics-i`): the organisation is appended after the title's words, so the part
+/// marker comes before it. `None` for ids that are not slugs.
+pub fn slug_base<'a>(listing: &'a str, orgs: &dyn Fn(&str) -> bool) -> Option<&'a str> {
+    let slug = listing.trim();
+    if !slug.contains('-')
+        || !slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return None;
+    }
+    match slug.rsplit_once('-') {
+        Some((base, last)) if base.contains('-') && orgs(&org_key(last)) => Some(base),
+        _ => Some(slug),
+    }
+}
+
 /// The part of a series a listing slug names at its end (`calculus-part-2`,
 /// `data-structures-ii`, `research-methods-2` → 2), read as a title would be; `None`
 /// for ids that are not slugs (numbers, URLs).
@@ -552,6 +570,27 @@ pub fn split_people(raw: &str) -> impl Iterator<Item = &str> {
 /// then squashed (vowels, `y`, `w`, an `h` after a consonant and doubled letters dropped) so that
 /// `Aleksandr`/`Alexander` or `Somchai`/สมชาย meet.
 pub fn person_keys(raw: &str) -> Vec<String> {
+    name_words(raw)
+        .into_iter()
+        .filter(|(key, _)| key.len() >= 2)
+        .map(|(key, _)| key)
+        .collect()
+}
+
+/// The name keys that tell one person from another: [`person_keys`] and also the keys a
+/// short name squashes to one letter (`Liu`, `Ma`, `Tao`; 刘, 马, 涛), which would meet
+/// any initial as a conflict key but are a name's part of a person. Initials (`J.`) are
+/// still dropped.
+pub fn person_name_keys(raw: &str) -> Vec<String> {
+    name_words(raw)
+        .into_iter()
+        .filter(|(key, letters)| !key.is_empty() && *letters >= 2)
+        .map(|(key, _)| key)
+        .collect()
+}
+
+/// Each word of a name, squashed, with its number of letters before squashing.
+fn name_words(raw: &str) -> Vec<(String, usize)> {
     let l = light(raw);
     let l = HONORIFIC.replace(&l, "");
     let l = TRAILING_INITIALS.replace(&l, "");
@@ -567,8 +606,10 @@ pub fn person_keys(raw: &str) -> Vec<String> {
     };
     words
         .iter()
-        .map(|w| squash(w))
-        .filter(|w| w.len() >= 2)
+        .map(|w| {
+            let letters = w.chars().filter(char::is_ascii_alphabetic).count();
+            (squash(w), letters)
+        })
         .collect()
 }
 
@@ -781,11 +822,40 @@ mod tests {
     }
 
     #[test]
+    fn slug_part_marker_comes_before_a_trailing_organisation() {
+        // The predicate sees organisations folded with `org_key` (`MiamiSBEx` → `miamisbe`).
+        let orgs = |o: &str| o == org_key("MiamiSBEx");
+        let base = slug_base("practical-numerical-analysis-iii-miamisbex", &orgs);
+        assert_eq!(base, Some("practical-numerical-analysis-iii"));
+        assert_eq!(part_from_slug(base.unwrap()), Some(3));
+        // A last word that is no organisation stays.
+        assert_eq!(slug_base("calculus-part-2", &orgs), Some("calculus-part-2"));
+        assert_eq!(slug_base("1234", &orgs), None);
+    }
+
+    #[test]
     fn titles_cut_short_are_marked() {
         assert!(core("Цифровой маркетинг. Продвинутый курс…").cut);
         assert!(core("International Relations: An Introduction...").cut);
         assert!(!core("Calculus Part 2").cut);
         assert!(!core("Intro to U.S.").cut);
+    }
+
+    #[test]
+    fn short_name_words_are_person_keys_but_initials_are_not() {
+        let mut native = person_name_keys("刘军");
+        let mut roman = person_name_keys("Jun Liu");
+        native.sort();
+        roman.sort();
+        assert_eq!(native, roman);
+        assert_eq!(
+            native.len(),
+            2,
+            "a one-letter surname key is kept: {native:?}"
+        );
+        assert_eq!(person_name_keys("J. Liu"), person_name_keys("Liu"));
+        // As conflict keys the short words stay out.
+        assert_eq!(person_keys("刘军").len(), 1);
     }
 
     #[test]
