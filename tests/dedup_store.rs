@@ -359,16 +359,30 @@ async fn ids_are_stable_and_an_unchanged_sync_does_no_matching_work(db: &TestDb)
 async fn a_course_that_starts_matching_merges_into_the_older_one(db: &TestDb) {
     let store = &db.store;
     let p = Platforms::start().await;
-    // At first XuetangX gives no English title: no shared language, two courses.
-    p.edit_shared(|item| item["name_en"] = Value::Null);
+    // At first XuetangX lists the course under a placeholder title ("course preview"),
+    // with no English title and no teacher: no title (in any language, learned
+    // translations included) and no person in common, two courses.
+    let mut teachers = Value::Null;
+    let mut name = Value::Null;
+    p.edit_shared(|item| {
+        item["name_en"] = Value::Null;
+        name = std::mem::replace(&mut item["name"], "课程预告".into());
+        teachers = item["teacher"].take();
+        item["teacher"] = Value::Array(Vec::new());
+    });
     p.sync_all(store).await;
     let edx_course = course_of(store, EDX_DSA).await;
     let xt_course = course_of(store, XT_DSA).await;
     assert_ne!(edx_course, xt_course);
     let seq = last_seq(store).await;
 
-    // The platform adds the English title: the younger course merges into the older.
-    p.edit_shared(|item| item["name_en"] = "Data Structures and Algorithms".into());
+    // The platform fills in the title, the English title and the teacher: the younger
+    // course merges into the older.
+    p.edit_shared(|item| {
+        item["name"] = std::mem::take(&mut name);
+        item["name_en"] = "Data Structures and Algorithms".into();
+        item["teacher"] = std::mem::take(&mut teachers);
+    });
     let reports = p.sync_all(store).await;
     let xt = reports
         .iter()
