@@ -439,18 +439,22 @@ fn split_bracketed_alternative(raw: &str) -> Option<(String, String)> {
     }
 }
 
+/// `listing` trimmed when it is a slug (lowercase ASCII words and digits joined by `-`);
+/// `None` for ids that are not (numbers, URLs, keys).
+fn as_slug(listing: &str) -> Option<&str> {
+    let slug = listing.trim();
+    (slug.contains('-')
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'))
+    .then_some(slug)
+}
+
 /// A listing slug without a trailing platform organisation (`…-physics-i-michiganx` →
 /// `…-physics-i`): the organisation is appended after the title's words, so the part
 /// marker comes before it. `None` for ids that are not slugs.
 pub fn slug_base<'a>(listing: &'a str, orgs: &dyn Fn(&str) -> bool) -> Option<&'a str> {
-    let slug = listing.trim();
-    if !slug.contains('-')
-        || !slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return None;
-    }
+    let slug = as_slug(listing)?;
     match slug.rsplit_once('-') {
         Some((base, last)) if base.contains('-') && orgs(&org_key(last)) => Some(base),
         _ => Some(slug),
@@ -461,14 +465,7 @@ pub fn slug_base<'a>(listing: &'a str, orgs: &dyn Fn(&str) -> bool) -> Option<&'
 /// `data-structures-ii`, `research-methods-2` → 2), read as a title would be; `None`
 /// for ids that are not slugs (numbers, URLs).
 pub fn part_from_slug(listing: &str) -> Option<u8> {
-    let slug = listing.trim();
-    if !slug.contains('-')
-        || !slug
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-    {
-        return None;
-    }
+    let slug = as_slug(listing)?;
     title_core(&slug.replace('-', " "), &|_| false).part
 }
 
