@@ -353,15 +353,14 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     }
 
     super::trace_memory("titles");
-    let dictionary = Dictionary::learn(&prepared, &mut forest);
-    super::trace_memory("dictionary");
-    link_by_dictionary(&group_list, &ip_list, &dictionary, &mut forest);
-    // The clusters those links made teach more translations: learn once more.
-    drop(dictionary);
-    let dictionary = Dictionary::learn(&prepared, &mut forest);
-    link_by_dictionary(&group_list, &ip_list, &dictionary, &mut forest);
+    // The clusters a round's links make teach more translations to the next.
+    for _ in 0..DICTIONARY_ROUNDS {
+        let dictionary = Dictionary::learn(&prepared, &mut forest);
+        super::trace_memory("dictionary");
+        link_by_dictionary(&group_list, &ip_list, &dictionary, &mut forest);
+    }
     // The last stage works per cluster: the title groups are done with.
-    drop((dictionary, known, ip_list, group_list));
+    drop((known, ip_list, group_list));
 
     super::trace_memory("dictionary links");
     link_across_languages_by_people(records, &prepared, &mut forest, &translations);
@@ -532,6 +531,8 @@ impl Dictionary {
 /// A feature pair must occur in at least this many clusters to be learned (the Dice
 /// association below keeps chance pairs of frequent features out).
 const DICTIONARY_SUPPORT: u32 = 2;
+/// How many times the dictionary is learned and applied.
+const DICTIONARY_ROUNDS: usize = 2;
 /// And its Dice association (clusters with both / clusters with either) at least this.
 const DICTIONARY_ASSOCIATION: f32 = 0.3;
 /// Two titles in different scripts translate each other when this share of the known

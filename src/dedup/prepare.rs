@@ -72,13 +72,14 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
         .collect();
     let orgs: FxHashSet<String> = keys.iter().flatten().map(|k| k.org.clone()).collect();
     learn_institutions(records, &keys, aliases);
-    learn_from_listings(records, aliases);
+    let listings = listings_of(records);
+    learn_from_listings(records, &listings, aliases);
     let is_org = |s: &str| orgs.contains(s);
-    let cut_lengths = cut_slug_lengths(records, &is_org);
+    let cut_lengths = cut_slug_lengths(records, &listings, &is_org);
     let mut out = Vec::with_capacity(records.len());
     let mut inst_names: FxHashMap<&str, Option<InstitutionName>> = FxHashMap::default();
     let mut cores: FxHashMap<Rc<str>, (Script, Rc<[u32]>)> = FxHashMap::default();
-    for (r, ks) in records.iter().zip(keys) {
+    for ((r, ks), listing) in records.iter().zip(keys).zip(listings) {
         let inst = r.institutions.first().map(|n| aliases.resolve_or_add(n));
         let mut titles: Vec<PreparedTitle> = Vec::new();
         let mut part = r.part.or_else(|| {
@@ -134,7 +135,6 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
                 });
             }
         }
-        let listing = r.source_id.as_deref().and_then(listing_of);
         // A slug is typed once and names the part the listing was made for; a title says
         // it again on every run (and may lose a letter of `II`). A slug cut short at the
         // platform's length limit may have lost the end of its marker (`…-ii` → `…-i`).
@@ -155,12 +155,11 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
         let mut people: Vec<u32> = Vec::new();
         let mut persons: Vec<(u64, u64)> = Vec::new();
         for raw in &r.instructors {
-            let mut keys = text::person_keys(raw);
-            keys.sort_unstable();
-            keys.dedup();
             // Persons by all their name keys: a one-letter surname key (`Liu`) names
             // part of a person, though as a conflict key alone it would meet any `L.`.
-            let mut names = text::person_name_keys(raw);
+            let (mut keys, mut names) = text::person_keys_and_name_keys(raw);
+            keys.sort_unstable();
+            keys.dedup();
             names.sort_unstable();
             names.dedup();
             let mut packed: Vec<u64> = names.iter().map(|k| text::pack_name_key(k)).collect();
@@ -277,14 +276,12 @@ fn learn_institutions(
 /// known as one is longer than the limit and does not hide it.
 pub fn cut_slug_lengths<'a>(
     records: &'a [MatchRecord],
+    listings: &[Option<String>],
     is_org: &dyn Fn(&str) -> bool,
 ) -> FxHashMap<&'a str, usize> {
     let mut counts: FxHashMap<&str, FxHashMap<usize, u32>> = FxHashMap::default();
-    for r in records {
-        let Some(listing) = r.source_id.as_deref().and_then(listing_of) else {
-            continue;
-        };
-        if let Some(base) = text::slug_base(&listing, is_org) {
+    for (r, listing) in records.iter().zip(listings) {
+        if let Some(base) = listing.as_deref().and_then(|l| text::slug_base(l, is_org)) {
             *counts
                 .entry(r.source.as_str())
                 .or_default()
@@ -305,6 +302,14 @@ pub fn cut_slug_lengths<'a>(
         .collect()
 }
 
+/// Each record's listing id ([`listing_of`]), read once for every pass that needs it.
+fn listings_of(records: &[MatchRecord]) -> Vec<Option<String>> {
+    records
+        .iter()
+        .map(|r| r.source_id.as_deref().and_then(listing_of))
+        .collect()
+}
+
 /// Slugs a platform must cut at one length before the length counts as its limit.
 const CUT_SLUG_MIN: u32 = 5;
 /// How many times more slugs the limit length holds than the length one shorter.
@@ -313,10 +318,14 @@ const CUT_SLUG_PILEUP: u32 = 3;
 /// Teaches `aliases` that the institution names of one numeric listing id on one
 /// platform (the runs of one listing, `3581898/5659843` and `3581898/7799268`) are one
 /// institution — unless they hold two different full names in one script.
-fn learn_from_listings(records: &[MatchRecord], aliases: &mut AliasTable) {
-    let mut by_listing: FxHashMap<(&str, String), Vec<String>> = FxHashMap::default();
-    for r in records {
-        let Some(listing) = r.source_id.as_deref().and_then(listing_of) else {
+fn learn_from_listings(
+    records: &[MatchRecord],
+    listings: &[Option<String>],
+    aliases: &mut AliasTable,
+) {
+    let mut by_listing: FxHashMap<(&str, &str), Vec<String>> = FxHashMap::default();
+    for (r, listing) in records.iter().zip(listings) {
+        let Some(listing) = listing.as_deref() else {
             continue;
         };
         if listing.is_empty() || !listing.bytes().all(|b| b.is_ascii_digit()) {
@@ -399,13 +408,13 @@ mod tests {
         ));
         records.push(listed("stepik", "https://stepik.org/course/1"));
         let orgs = |o: &str| o == "michigan" || o == "michiganx";
-        let cut = cut_slug_lengths(&records, &orgs);
+        let cut = cut_slug_lengths(&records, &listings_of(&records), &orgs);
         assert_eq!(cut.get("coursera"), Some(&20));
         assert_eq!(cut.get("stepik"), None);
         // Lengths that thin out smoothly have no limit.
         let smooth: Vec<MatchRecord> = (5..30)
             .map(|n| listed("edx", &format!("{:-<n$}", "a-b")))
             .collect();
-        assert!(cut_slug_lengths(&smooth, &orgs).is_empty());
+        assert!(cut_slug_lengths(&smooth, &listings_of(&smooth), &orgs).is_empty());
     }
 }

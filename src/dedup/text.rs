@@ -567,11 +567,7 @@ pub fn split_people(raw: &str) -> impl Iterator<Item = &str> {
 /// then squashed (vowels, `y`, `w`, an `h` after a consonant and doubled letters dropped) so that
 /// `Aleksandr`/`Alexander` or `Somchai`/สมชาย meet.
 pub fn person_keys(raw: &str) -> Vec<String> {
-    name_words(raw)
-        .into_iter()
-        .filter(|(key, _)| key.len() >= 2)
-        .map(|(key, _)| key)
-        .collect()
+    keys_where(name_words(raw), is_conflict_key)
 }
 
 /// The name keys that tell one person from another: [`person_keys`] and also the keys a
@@ -579,9 +575,32 @@ pub fn person_keys(raw: &str) -> Vec<String> {
 /// any initial as a conflict key but are a name's part of a person. Initials (`J.`) are
 /// still dropped.
 pub fn person_name_keys(raw: &str) -> Vec<String> {
-    name_words(raw)
+    keys_where(name_words(raw), is_name_key)
+}
+
+/// [`person_keys`] and [`person_name_keys`] of one name, folded once.
+pub fn person_keys_and_name_keys(raw: &str) -> (Vec<String>, Vec<String>) {
+    let words = name_words(raw);
+    (
+        keys_where(words.clone(), is_conflict_key),
+        keys_where(words, is_name_key),
+    )
+}
+
+/// A [`person_keys`] key: two letters or more once squashed.
+fn is_conflict_key(key: &str, _letters: usize) -> bool {
+    key.len() >= 2
+}
+
+/// A [`person_name_keys`] key: a word of two letters or more (no initial).
+fn is_name_key(key: &str, letters: usize) -> bool {
+    !key.is_empty() && letters >= 2
+}
+
+fn keys_where(words: Vec<(String, usize)>, keep: fn(&str, usize) -> bool) -> Vec<String> {
+    words
         .into_iter()
-        .filter(|(key, letters)| !key.is_empty() && *letters >= 2)
+        .filter(|(key, letters)| keep(key, *letters))
         .map(|(key, _)| key)
         .collect()
 }
@@ -853,6 +872,10 @@ mod tests {
         assert_eq!(person_name_keys("J. Liu"), person_name_keys("Liu"));
         // As conflict keys the short words stay out.
         assert_eq!(person_keys("刘军").len(), 1);
+        assert_eq!(
+            person_keys_and_name_keys("J. Liu Jun"),
+            (person_keys("J. Liu Jun"), person_name_keys("J. Liu Jun"))
+        );
     }
 
     #[test]
