@@ -9,8 +9,10 @@
 //! shows after at most `poll` plus one version read. Every write the store makes appends
 //! to the change log; a write that bypasses it (hand-run SQL) shows once its entries
 //! expire, after `ttl`. A course also expires at the next start or end of any of its runs,
-//! where a run's `availability` changes; a first page at the end of the minute its filters
-//! were judged at (see `courses::course_query`).
+//! where a run's `availability` changes. A first page whose courses or order depend on
+//! the instant (an `availability` filter, `sort=start`) expires at the end of the minute
+//! it was judged at, any other first page when a run of one of its courses starts or ends
+//! (see `courses::page_valid_until`).
 //!
 //! A course's body (`course:{id}`) is also the fragment a page that lists the course is
 //! assembled from: a page miss reads from the database only the courses not cached. (It

@@ -139,7 +139,7 @@ async fn course_bodies(
             until = Some(until.map_or(t, |u| u.min(t)));
         }
     };
-    let bodies: Vec<Option<Bytes>> = ids
+    let mut bodies: Vec<Option<Bytes>> = ids
         .iter()
         .map(|id| {
             st.cache.course_body(id, now).map(|(body, u)| {
@@ -148,46 +148,38 @@ async fn course_bodies(
             })
         })
         .collect();
-    let mut missing: Vec<String> = ids
+    let missing: Vec<String> = ids
         .iter()
         .zip(&bodies)
         .filter(|(_, b)| b.is_none())
         .map(|(id, _)| id.clone())
         .collect();
-    if missing.is_empty() {
-        return Ok(PageCourses {
-            bodies: bodies.into_iter().flatten().collect(),
-            until,
-        });
-    }
-    missing.sort_unstable();
-    missing.dedup();
     let mut by_course: HashMap<String, Vec<StoredListing>> = HashMap::new();
     for l in st.store.listings_of_courses(&missing).await? {
         by_course.entry(l.course_id.clone()).or_default().push(l);
     }
-    let mut rendered: HashMap<String, Bytes> = HashMap::with_capacity(missing.len());
-    for id in missing {
-        let listings = by_course.remove(&id).unwrap_or_default();
-        sooner(run_span(&listings, now).1);
-        let doc = CourseDoc::from_listings(
-            id.clone(),
-            listings
-                .into_iter()
-                .map(|l| ListingDoc::from_stored(l, now))
-                .collect(),
-        );
-        let (body, _) = render(&doc)?;
-        rendered.insert(id, body);
+    for (id, body) in ids.iter().zip(&mut bodies) {
+        if body.is_none() {
+            let listings = by_course.remove(id).unwrap_or_default();
+            sooner(run_span(&listings, now).1);
+            *body = Some(render(&course_doc(id, listings, now))?.0);
+        }
     }
     Ok(PageCourses {
-        bodies: ids
-            .iter()
-            .zip(bodies)
-            .map(|(id, b)| b.or_else(|| rendered.get(id).cloned()).unwrap_or_default())
-            .collect(),
+        bodies: bodies.into_iter().flatten().collect(),
         until,
     })
+}
+
+/// Course `id`'s document from its stored listings, judged at `now`.
+fn course_doc(id: &str, listings: Vec<StoredListing>, now: DateTime<Utc>) -> CourseDoc {
+    CourseDoc::from_listings(
+        id.to_owned(),
+        listings
+            .into_iter()
+            .map(|l| ListingDoc::from_stored(l, now))
+            .collect(),
+    )
 }
 
 /// A page's JSON (a [`CourseList`]) from its courses' bodies, with its entity tag: the
@@ -424,13 +416,7 @@ pub async fn get_course(
     };
     let now = Utc::now();
     let span = run_span(&listings, now);
-    let doc = CourseDoc::from_listings(
-        id.clone(),
-        listings
-            .into_iter()
-            .map(|l| ListingDoc::from_stored(l, now))
-            .collect(),
-    );
+    let doc = course_doc(&id, listings, now);
     let (content_type, tagged) = if json_ld {
         (JSON_LD, render(&super::jsonld::course(&doc))?)
     } else {

@@ -702,10 +702,8 @@ impl Store {
             }
             match self {
                 Store::Sqlite(b) => {
-                    let ids = serde_json::to_string(chunk)
-                        .map_err(|e| StoreError::Spool(format!("course ids as JSON: {e}")))?;
                     let rows = sqlx::query(sqlx::AssertSqlSafe(SQLITE.as_str()))
-                        .bind(ids)
+                        .bind(sqlx::types::Json(chunk))
                         .fetch_all(&b.read)
                         .await?;
                     fold_rows!(rows);
