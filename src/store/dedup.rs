@@ -506,7 +506,7 @@ macro_rules! rematch {
 pub(super) use {exec_in, match_rows_in, overrides_touching, rematch, strings_in};
 
 /// An operator decision on a pair of listings.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, sqlx::FromRow)]
 pub struct OverrideRow {
     pub listing_a: String,
     pub listing_b: String,
@@ -518,7 +518,7 @@ pub struct OverrideRow {
 }
 
 /// One stored evidence link of a course.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, sqlx::FromRow)]
 pub struct CourseLinkRow {
     pub listing_a: String,
     pub listing_b: String,
@@ -651,25 +651,13 @@ impl Store {
     /// The stored evidence links of a course.
     pub async fn course_links(&self, course_id: &str) -> Result<Vec<CourseLinkRow>, StoreError> {
         let rows = dispatch!(self, DB, pool => {
-            sqlx::query(
+            sqlx::query_as::<_, CourseLinkRow>(
                 "SELECT listing_a, listing_b, signal, lang, score, threshold FROM course_links
                  WHERE course_id = $1 ORDER BY listing_a, listing_b",
             )
             .bind(course_id)
             .fetch_all(pool)
             .await?
-            .iter()
-            .map(|r| {
-                Ok(CourseLinkRow {
-                    listing_a: r.try_get("listing_a")?,
-                    listing_b: r.try_get("listing_b")?,
-                    signal: r.try_get("signal")?,
-                    lang: r.try_get("lang")?,
-                    score: r.try_get("score")?,
-                    threshold: r.try_get("threshold")?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?
         });
         Ok(rows)
     }
@@ -696,21 +684,7 @@ impl Store {
                     sep.push_bind(v.as_str());
                 }
                 qb.push(") ORDER BY listing_a, listing_b");
-                qb.build()
-                    .fetch_all(pool)
-                    .await?
-                    .iter()
-                    .map(|r| {
-                        Ok(OverrideRow {
-                            listing_a: r.try_get("listing_a")?,
-                            listing_b: r.try_get("listing_b")?,
-                            action: r.try_get("action")?,
-                            reason: r.try_get("reason")?,
-                            created_by: r.try_get("created_by")?,
-                            created_at: r.try_get("created_at")?,
-                        })
-                    })
-                    .collect::<Result<Vec<_>, sqlx::Error>>()?
+                qb.build_query_as::<OverrideRow>().fetch_all(pool).await?
             });
             out.extend(rows);
         }
