@@ -82,6 +82,20 @@ impl Store {
         Ok(seq)
     }
 
+    /// The id of every course not merged away, in id order (the API benchmark's by-id
+    /// load over the whole catalogue).
+    pub async fn course_ids(&self) -> Result<Vec<String>, StoreError> {
+        let ids = dispatch!(self, DB, pool => {
+            sqlx::query("SELECT id FROM courses WHERE merged_into IS NULL ORDER BY id")
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String, _>("id"))
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        });
+        Ok(ids)
+    }
+
     /// Every source a sync has recorded, by id.
     pub async fn list_sources(&self) -> Result<Vec<SourceRow>, StoreError> {
         let rows = dispatch!(self, DB, pool => {
