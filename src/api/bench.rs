@@ -474,13 +474,15 @@ pub struct Sample {
     pub people: Vec<String>,
 }
 
-/// GETs `url` and parses its JSON body.
+/// GETs `url` and parses its JSON body; an error status is an error (a timed-out page
+/// would otherwise shrink the sample without a word).
 async fn get_json(client: &reqwest::Client, url: &str) -> Result<serde_json::Value, String> {
     client
         .get(url)
         .send()
         .await
-        .map_err(|e| e.to_string())?
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| format!("GET {url}: {e}"))?
         .json()
         .await
         .map_err(|e| e.to_string())
