@@ -505,6 +505,184 @@ async fn a_cached_course_follows_changes_by_other_writers(db: &TestDb) {
     assert_eq!(after["title"], "การเงินส่วนบุคคล ฉบับปรับปรุง");
 }
 
+/// GET `path` (optionally as JSON-LD) as JSON.
+async fn get_json(app: &App, path: &str, json_ld: bool) -> Value {
+    let mut req = app.http.get(app.url(path));
+    if json_ld {
+        req = req.header("Accept", "application/ld+json");
+    }
+    let res = req.send().await.unwrap();
+    assert_eq!(res.status(), 200, "GET {path}");
+    res.json().await.unwrap()
+}
+
+/// Retitles listing `id` in the database behind the change log's back (as hand-run SQL
+/// would): a course whose body is still cached keeps answering the old title.
+async fn retitle_unlogged(db: &TestDb, id: &str, title: &str) {
+    execute(
+        &db.url,
+        "UPDATE listings SET title = $1 WHERE id = $2",
+        &[title, id],
+    )
+    .await;
+}
+
+async fn a_sync_evicts_only_the_courses_it_changed(db: &TestDb) {
+    let portal = ThaiPortal::start("th-evict").await;
+    portal
+        .serve(&thai_courses(&["NU00420", "NU00436"], &[]))
+        .await;
+    sync(&db.store, std::slice::from_ref(&portal.source)).await;
+    let app = spawn(ApiState::new(db.store.clone())).await;
+    let changed = course_of(&app, "th-evict:NU00420").await;
+    let kept = course_of(&app, "th-evict:NU00436").await;
+    assert_ne!(changed, kept);
+    let (changed_path, kept_path) = (
+        format!("/v1/courses/{changed}"),
+        format!("/v1/courses/{kept}"),
+    );
+    let page_path = "/v1/courses?source=th-evict&sort=updated&limit=10";
+    let kept_before = get_json(&app, &kept_path, false).await;
+    get_json(&app, &changed_path, false).await;
+    let ld_before = get_json(&app, &changed_path, true).await;
+    get_json(&app, page_path, false).await;
+    retitle_unlogged(db, "th-evict:NU00436", "not through the change log").await;
+    // A sync that retitles the other course only.
+    let mut records = thai_courses(&["NU00420", "NU00436"], &[]);
+    for r in records["data"].as_array_mut().unwrap() {
+        if r["courseCode"] == "NU00420" {
+            r["title"] = Value::from("การเงินส่วนบุคคล ฉบับปรับปรุง");
+        }
+    }
+    portal.serve(&records).await;
+    sync(&db.store, std::slice::from_ref(&portal.source)).await;
+    let after = get_json(&app, &changed_path, false).await;
+    assert_eq!(after["title"], "การเงินส่วนบุคคล ฉบับปรับปรุง");
+    let ld_after = get_json(&app, &changed_path, true).await;
+    assert_ne!(ld_after, ld_before, "the JSON-LD body is evicted too");
+    assert_eq!(
+        get_json(&app, &kept_path, false).await,
+        kept_before,
+        "the unchanged course stays cached"
+    );
+    // Every page goes: it is read again (with the unlogged title too).
+    let page = get_json(&app, page_path, false).await;
+    let titles: Vec<&str> = page["courses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["listings"].as_array().unwrap())
+        .filter_map(|l| l["title"].as_str())
+        .collect();
+    assert!(titles.contains(&"การเงินส่วนบุคคล ฉบับปรับปรุง"), "{titles:?}");
+}
+
+async fn a_merge_evicts_the_merged_away_course_and_the_survivor(db: &TestDb) {
+    let portal = ThaiPortal::start("th-merge").await;
+    portal
+        .serve(&thai_courses(&["NU00420", "NU00436", "NU00437"], &[]))
+        .await;
+    sync(&db.store, std::slice::from_ref(&portal.source)).await;
+    let app = spawn(ApiState::new(db.store.clone()).with_admin_token(Some("s3cret".into()))).await;
+    let a = course_of(&app, "th-merge:NU00420").await;
+    let b = course_of(&app, "th-merge:NU00436").await;
+    let other = course_of(&app, "th-merge:NU00437").await;
+    assert!(a != b && b != other && a != other);
+    for id in [&a, &b] {
+        let c = get_json(&app, &format!("/v1/courses/{id}"), false).await;
+        assert_eq!(c["listings"].as_array().unwrap().len(), 1, "{c}");
+    }
+    let other_before = get_json(&app, &format!("/v1/courses/{other}"), false).await;
+    retitle_unlogged(db, "th-merge:NU00437", "not through the change log").await;
+    let body = serde_json::json!({
+        "listings": ["th-merge:NU00420", "th-merge:NU00436"],
+        "reason": "same course",
+    })
+    .to_string();
+    let res = admin_post(&app, "/v1/dedup/link", body).await;
+    assert_eq!(res.status(), 200);
+    let survivor = course_of(&app, "th-merge:NU00420").await;
+    assert!(survivor == a || survivor == b, "{survivor}");
+    let loser = if survivor == a { &b } else { &a };
+    let res = app
+        .http
+        .get(app.url(&format!("/v1/courses/{loser}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 308, "the merged-away id is evicted");
+    assert_eq!(
+        res.headers()["location"],
+        format!("/v1/courses/{survivor}").as_str()
+    );
+    let merged = get_json(&app, &format!("/v1/courses/{survivor}"), false).await;
+    assert_eq!(merged["listings"].as_array().unwrap().len(), 2, "{merged}");
+    assert_eq!(
+        get_json(&app, &format!("/v1/courses/{other}"), false).await,
+        other_before,
+        "a course the merge left alone stays cached"
+    );
+}
+
+/// A course by id, a miss and then a hit, to a client that does not decompress by itself:
+/// gzip-encoded once (the stored bytes; not compressed again by the compression layer)
+/// when it accepts gzip, identity when it does not, the same JSON and the same weak tag
+/// either way (so a 304 answers both), and `Vary: Accept-Encoding`.
+async fn a_cached_body_is_served_gzip_once_or_identity_under_one_tag(db: &TestDb) {
+    let portal = ThaiPortal::start("th-gzip").await;
+    portal.serve(&thai_courses(&["NU00420"], &[])).await;
+    sync(&db.store, std::slice::from_ref(&portal.source)).await;
+    let app = spawn(ApiState::new(db.store.clone())).await;
+    let course = course_of(&app, "th-gzip:NU00420").await;
+    let url = app.url(&format!("/v1/courses/{course}"));
+    let raw = reqwest::Client::builder().no_gzip().build().unwrap();
+    let get = |gzip: bool, etag: Option<&str>| {
+        let mut req = raw.get(&url);
+        if gzip {
+            req = req.header("Accept-Encoding", "gzip");
+        }
+        if let Some(e) = etag {
+            req = req.header("If-None-Match", e);
+        }
+        req.send()
+    };
+    let mut seen: Vec<(Value, String)> = Vec::new();
+    for gzip in [true, true, false, true, false] {
+        let res = get(gzip, None).await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(
+            res.headers()["vary"]
+                .to_str()
+                .unwrap()
+                .contains("Accept-Encoding")
+        );
+        let encoding = res
+            .headers()
+            .get("content-encoding")
+            .map(|v| v.to_str().unwrap().to_owned());
+        let etag = res.headers()["etag"].to_str().unwrap().to_owned();
+        assert!(etag.starts_with("W/"), "{etag}");
+        let bytes = res.bytes().await.unwrap();
+        let text = if gzip {
+            assert_eq!(encoding.as_deref(), Some("gzip"));
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&bytes[..]), &mut text)
+                .unwrap();
+            text
+        } else {
+            assert_eq!(encoding, None);
+            String::from_utf8(bytes.to_vec()).unwrap()
+        };
+        seen.push((serde_json::from_str(&text).unwrap(), etag));
+    }
+    assert!(seen.windows(2).all(|w| w[0] == w[1]), "{seen:?}");
+    let etag = seen[0].1.clone();
+    for gzip in [true, false] {
+        let res = get(gzip, Some(&etag)).await.unwrap();
+        assert_eq!(res.status(), 304, "gzip {gzip}");
+    }
+}
+
 /// A page is assembled from the cached bodies of its courses: the course in a page is the
 /// document its own URL answers, before and after another writer changes it.
 async fn a_listed_course_is_the_course_by_id_and_follows_changes(db: &TestDb) {
@@ -1024,6 +1202,9 @@ on_both_backends!(
     a_withdrawal_counts_as_an_update_for_sort_updated,
     a_cached_course_follows_changes_by_other_writers,
     a_listed_course_is_the_course_by_id_and_follows_changes,
+    a_sync_evicts_only_the_courses_it_changed,
+    a_merge_evicts_the_merged_away_course_and_the_survivor,
+    a_cached_body_is_served_gzip_once_or_identity_under_one_tag,
     matching_etag_answers_304,
     bad_input_is_problem_json_naming_the_parameter,
     admin_endpoints_refuse_requests_without_the_token,

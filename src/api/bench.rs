@@ -236,14 +236,22 @@ pub async fn build_catalogue(store: &Store, n: usize) -> Result<(), StoreError> 
     Ok(())
 }
 
+/// wrk's script: every thread goes round `paths`, each from its own starting point (a
+/// thread starting where another did would repeat its requests right behind it, which
+/// favours the database's page cache).
 fn lua_script(paths: &[String]) -> String {
     let mut s = String::from("local paths = {\n");
     for p in paths {
         let _ = writeln!(s, "  {:?},", p);
     }
-    s.push_str(
-        "}\nlocal i = 0\nrequest = function()\n  i = i + 1\n  return wrk.format(\"GET\", paths[(i % #paths) + 1])\nend\n",
-    );
+    s.push_str(concat!(
+        "}\n",
+        "local threads = 0\n",
+        "function setup(thread)\n  thread:set(\"tid\", threads)\n  threads = threads + 1\nend\n",
+        "local i = 0\n",
+        "function init(args)\n  i = ((tid or 0) * 7919) % #paths\nend\n",
+        "request = function()\n  i = i + 1\n  return wrk.format(\"GET\", paths[(i % #paths) + 1])\nend\n",
+    ));
     s
 }
 
@@ -294,6 +302,8 @@ pub struct LoadSettings {
     pub duration: Duration,
     pub connections: u32,
     pub threads: u32,
+    /// Request headers (`Name: value`), e.g. `Accept-Encoding: gzip`.
+    pub headers: Vec<String>,
 }
 
 /// Drives `base` with wrk over `paths` (round robin).
@@ -306,7 +316,11 @@ pub fn run_wrk(
 ) -> Result<LoadResult, String> {
     let script = dir.join(format!("{}.lua", name.replace([' ', '/'], "_")));
     std::fs::write(&script, lua_script(paths)).map_err(|e| e.to_string())?;
-    let out = Command::new("wrk")
+    let mut wrk = Command::new("wrk");
+    for h in &settings.headers {
+        wrk.arg("-H").arg(h);
+    }
+    let out = wrk
         .arg(format!("-t{}", settings.threads))
         .arg(format!("-c{}", settings.connections))
         .arg(format!("-d{}s", settings.duration.as_secs().max(1)))
@@ -382,6 +396,72 @@ pub async fn warm_up(base: &str, paths: &[String]) -> Result<(), String> {
     }
 }
 
+/// Sizes of the bodies a warm-up read, in bytes.
+#[derive(Debug, Default, Clone)]
+pub struct BodySizes {
+    /// As served without `Accept-Encoding` (ascending).
+    pub identity: Vec<usize>,
+    /// The same bodies gzip-compressed (default level), ascending.
+    pub gzip: Vec<usize>,
+}
+
+impl BodySizes {
+    /// The mean of `sizes`.
+    pub fn mean(sizes: &[usize]) -> f64 {
+        sizes.iter().sum::<usize>() as f64 / sizes.len().max(1) as f64
+    }
+
+    /// The `p`-th percentile (0-100, nearest rank) of ascending `sizes`.
+    pub fn percentile(sizes: &[usize], p: f64) -> usize {
+        if sizes.is_empty() {
+            return 0;
+        }
+        let rank = ((p / 100.0) * sizes.len() as f64).ceil() as usize;
+        sizes[rank.clamp(1, sizes.len()) - 1]
+    }
+}
+
+/// Like [`warm_up`], and returns the sizes of the bodies read.
+pub async fn warm_up_sizes(base: &str, paths: &[String]) -> Result<BodySizes, String> {
+    use futures::StreamExt as _;
+    use std::io::Write as _;
+    let client = reqwest::Client::new();
+    let bodies = futures::stream::iter(paths)
+        .map(|p| {
+            let client = client.clone();
+            async move {
+                let res = client.get(format!("{base}{p}")).send().await;
+                res.map_err(|e| e.to_string())?
+                    .bytes()
+                    .await
+                    .map_err(|e| e.to_string())
+            }
+        })
+        .buffer_unordered(8)
+        .collect::<Vec<Result<axum::body::Bytes, String>>>()
+        .await;
+    let mut sizes = BodySizes::default();
+    for body in bodies {
+        let body = body.map_err(|e| format!("warm-up request failed: {e}"))?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(&body).map_err(|e| e.to_string())?;
+        sizes
+            .gzip
+            .push(gz.finish().map_err(|e| e.to_string())?.len());
+        sizes.identity.push(body.len());
+    }
+    sizes.identity.sort_unstable();
+    sizes.gzip.sort_unstable();
+    Ok(sizes)
+}
+
+/// `paths` in a random order (seeded), so a load over them is uniform without locality.
+pub fn shuffled(mut paths: Vec<String>, seed: u64) -> Vec<String> {
+    use rand::seq::SliceRandom as _;
+    paths.shuffle(&mut StdRng::seed_from_u64(seed));
+    paths
+}
+
 /// What the benchmark samples from the served catalogue: course paths to fetch by id
 /// and the texts searches are drawn from.
 #[derive(Debug, Default)]
@@ -394,13 +474,15 @@ pub struct Sample {
     pub people: Vec<String>,
 }
 
-/// GETs `url` and parses its JSON body.
+/// GETs `url` and parses its JSON body; an error status is an error (a timed-out page
+/// would otherwise shrink the sample without a word).
 async fn get_json(client: &reqwest::Client, url: &str) -> Result<serde_json::Value, String> {
     client
         .get(url)
         .send()
         .await
-        .map_err(|e| e.to_string())?
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| format!("GET {url}: {e}"))?
         .json()
         .await
         .map_err(|e| e.to_string())
@@ -557,5 +639,16 @@ mod tests {
         let s = lua_script(&["/a".into(), "/b?q=x".into()]);
         assert!(s.contains("\"/a\","));
         assert!(s.contains("wrk.format(\"GET\""));
+        assert!(s.contains("thread:set(\"tid\""), "threads start apart");
+    }
+
+    #[test]
+    fn body_size_percentiles_are_nearest_rank() {
+        let sizes: Vec<usize> = (1..=100).collect();
+        assert_eq!(BodySizes::percentile(&sizes, 50.0), 50);
+        assert_eq!(BodySizes::percentile(&sizes, 99.0), 99);
+        assert_eq!(BodySizes::percentile(&sizes, 100.0), 100);
+        assert_eq!(BodySizes::percentile(&[], 50.0), 0);
+        assert!((BodySizes::mean(&sizes) - 50.5).abs() < 1e-9);
     }
 }

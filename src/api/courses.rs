@@ -13,7 +13,7 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde::Serialize;
 
 use super::ApiState;
-use super::cache::{Lookup, run_span};
+use super::cache::{Lookup, course_key, course_ld_key, page_key, run_span};
 use super::cursor::{Cursor, fingerprint};
 use super::error::{ApiError, Problem};
 use super::params::Params;
@@ -335,7 +335,7 @@ pub async fn list_courses(
 ) -> Result<Response, ApiError> {
     let p = Params::parse(raw.as_deref(), LIST_PARAMS)?;
     let (query, fp) = course_query(&p)?;
-    let key = format!("courses?{}", raw.as_deref().unwrap_or_default());
+    let key = page_key(raw.as_deref().unwrap_or_default());
     let generation = st.cache.current(&st.store).await?;
     let fill = match st.cache.lookup(&key).await {
         Lookup::Hit(hit) => return Ok(hit.respond(&headers)),
@@ -387,7 +387,11 @@ pub async fn get_course(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let json_ld = wants_json_ld(&headers);
-    let key = format!("{}:{id}", if json_ld { "course-ld" } else { "course" });
+    let key = if json_ld {
+        course_ld_key(&id)
+    } else {
+        course_key(&id)
+    };
     let generation = st.cache.current(&st.store).await?;
     let fill = match st.cache.lookup(&key).await {
         Lookup::Hit(hit) => return Ok(hit.respond(&headers)),

@@ -1,5 +1,11 @@
 //! Successful responses: JSON bodies with a weak `ETag` over their bytes, answered with
 //! `304 Not Modified` when the client's `If-None-Match` already has them.
+//!
+//! The tag is weak, over the identity bytes, and the same for the gzip-encoded
+//! representation: a weak tag names semantically equivalent representations (RFC 9110
+//! §8.8.1), which a body and its gzip coding are, and `If-None-Match` compares weakly. So a
+//! client that switches encodings still revalidates; caches keep the two apart by
+//! `Vary: Accept-Encoding`.
 
 use axum::body::Bytes;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -79,6 +85,33 @@ pub fn respond(
         .into_response()
 }
 
+/// Whether the client takes a gzip-coded body (`Accept-Encoding`, RFC 9110 §12.5.3):
+/// `gzip` (or `x-gzip`) with a non-zero weight, or else `*` with one.
+pub fn accepts_gzip(req: &HeaderMap) -> bool {
+    let (mut gzip, mut any) = (None, None);
+    for item in req
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+    {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or("").trim();
+        let weight = parts
+            .find_map(|p| {
+                let p = p.trim();
+                p.strip_prefix("q=").or_else(|| p.strip_prefix("Q="))
+            })
+            .map_or(1.0, |q| q.trim().parse::<f32>().unwrap_or(0.0));
+        if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+            gzip = Some(weight > 0.0);
+        } else if coding == "*" {
+            any = Some(weight > 0.0);
+        }
+    }
+    gzip.or(any).unwrap_or(false)
+}
+
 /// Whether the client asks for JSON-LD (`Accept: application/ld+json`).
 pub fn wants_json_ld(req: &HeaderMap) -> bool {
     req.get_all(header::ACCEPT)
@@ -113,6 +146,25 @@ mod tests {
         assert!(!matches_etag(&h, &etag));
         h.insert(header::IF_NONE_MATCH, HeaderValue::from_static("*"));
         assert!(matches_etag(&h, &etag));
+    }
+
+    #[test]
+    fn gzip_is_accepted_unless_weighted_zero() {
+        let accepts = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
+            accepts_gzip(&h)
+        };
+        assert!(!accepts_gzip(&HeaderMap::new()));
+        assert!(accepts("gzip"));
+        assert!(accepts("br, GZIP;q=0.5"));
+        assert!(accepts("deflate, *"));
+        assert!(accepts("x-gzip"));
+        assert!(!accepts("br, deflate"));
+        assert!(!accepts("gzip;q=0"));
+        assert!(!accepts("gzip; q=0.000, *"));
+        assert!(!accepts("*;q=0"));
+        assert!(!accepts("identity"));
     }
 
     #[test]

@@ -239,14 +239,15 @@ async fn drop_pg_database(admin: &str, name: &str) {
 
 async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
     use crate::api::bench::{
-        LoadSettings, distinct_search_paths, filtered_paths, run_wrk, sample_catalogue, serve_api,
-        serve_bare, timed_build, warm_up,
+        BodySizes, LoadSettings, distinct_search_paths, filtered_paths, run_wrk, sample_catalogue,
+        serve_api, serve_bare, shuffled, timed_build, warm_up, warm_up_sizes,
     };
     let failed = |e: &dyn std::fmt::Display| CliError::Failed(e.to_string());
     let settings = LoadSettings {
         duration: std::time::Duration::from_secs(args.duration),
         connections: args.connections,
         threads: args.threads,
+        headers: Vec::new(),
     };
     let tmp = tempfile::tempdir().map_err(|e| failed(&e))?;
     let dir = args.dir.clone().unwrap_or_else(|| tmp.path().to_owned());
@@ -320,6 +321,22 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
             .await
             .map_err(CliError::Failed)?;
         let ids = sample.ids.clone();
+        // Every course of the catalogue, in a random order: a load no hot set covers.
+        let all_ids = shuffled(
+            store
+                .course_ids()
+                .await?
+                .iter()
+                .map(|id| {
+                    let id = percent_encoding::utf8_percent_encode(
+                        id,
+                        percent_encoding::NON_ALPHANUMERIC,
+                    );
+                    format!("/v1/courses/{id}")
+                })
+                .collect(),
+            5,
+        );
         // Distinct searches drawn from the catalogue (pieces of titles, names).
         let searches = distinct_search_paths(&sample, 1000, 11);
         println!(
@@ -357,38 +374,112 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
         // every request reaches the database (and, for searches, the in-process index).
         // "index off" also leaves the search index out: searches run in the database alone.
         let n_search = searches.len();
-        for (name, on, paths) in [
-            ("course by id, cache on".to_owned(), &base, ids.clone()),
-            ("course by id, cache off".to_owned(), &uncached, ids),
+        let n_all = all_ids.len();
+        let gzip = vec!["Accept-Encoding: gzip".to_owned()];
+        for (name, on, paths, headers) in [
+            (
+                "course by id, cache on".to_owned(),
+                &base,
+                ids.clone(),
+                Vec::new(),
+            ),
+            (
+                "course by id, cache on, gzip".to_owned(),
+                &base,
+                ids.clone(),
+                gzip.clone(),
+            ),
+            (
+                "course by id, cache off".to_owned(),
+                &uncached,
+                ids,
+                Vec::new(),
+            ),
+            (
+                format!("course by id x{n_all}, cache on"),
+                &base,
+                all_ids.clone(),
+                Vec::new(),
+            ),
+            (
+                format!("course by id x{n_all}, cache on, gzip"),
+                &base,
+                all_ids.clone(),
+                gzip.clone(),
+            ),
+            (
+                format!("course by id x{n_all}, cache off"),
+                &uncached,
+                all_ids,
+                Vec::new(),
+            ),
             (
                 "filtered list, cache on".to_owned(),
                 &base,
                 filtered_paths(),
+                Vec::new(),
             ),
             (
                 "filtered list, cache off".to_owned(),
                 &uncached,
                 filtered_paths(),
+                Vec::new(),
             ),
             (
                 format!("search x{n_search}, cache on"),
                 &base,
                 searches.clone(),
+                Vec::new(),
             ),
             (
                 format!("search x{n_search}, cache off"),
                 &uncached,
                 searches.clone(),
+                Vec::new(),
             ),
             (
                 format!("search x{n_search}, cache+index off"),
                 &db_only,
                 searches.clone(),
+                Vec::new(),
             ),
         ] {
-            if *on == base {
+            if *on == base && paths.len() == n_all && headers.is_empty() {
+                // One pass over the whole catalogue: what a cache of this size keeps of it.
+                let started = std::time::Instant::now();
+                let sizes = warm_up_sizes(on, &paths).await.map_err(CliError::Failed)?;
+                let pct = |v: &[usize]| {
+                    format!(
+                        "mean {:.0}, p50 {}, p90 {}, p99 {}, max {}",
+                        BodySizes::mean(v),
+                        BodySizes::percentile(v, 50.0),
+                        BodySizes::percentile(v, 90.0),
+                        BodySizes::percentile(v, 99.0),
+                        v.last().copied().unwrap_or(0)
+                    )
+                };
+                println!(
+                    "course bodies by id, {} read in {:.1} s: bytes {}; gzip bytes {}",
+                    sizes.identity.len(),
+                    started.elapsed().as_secs_f64(),
+                    pct(&sizes.identity),
+                    pct(&sizes.gzip)
+                );
+            } else if *on == base && headers.is_empty() {
+                warm_up(on, &paths).await.map_err(CliError::Failed)?;
+            } else if *on == uncached && paths.len() == n_all {
+                // The database's page cache warmed by one pass (as misses of the cached
+                // server would have left it): the row measures the miss path, not the disk.
                 warm_up(on, &paths).await.map_err(CliError::Failed)?;
             }
+            let load = |name: String, base: String, paths: Vec<String>| {
+                let settings = LoadSettings {
+                    headers: headers.clone(),
+                    ..settings.clone()
+                };
+                let dir = dir.clone();
+                tokio::task::spawn_blocking(move || run_wrk(&name, &base, &paths, &settings, &dir))
+            };
             let r = load(format!("{backend} {name}"), on.clone(), paths)
                 .await
                 .map_err(|e| failed(&e))?

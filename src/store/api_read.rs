@@ -82,6 +82,45 @@ impl Store {
         Ok(seq)
     }
 
+    /// The courses whose `GET /v1/courses/{id}` answer changes with the change-log entries
+    /// `after < seq <= upto`: every course entry (upserted, withdrawn, merged away, split)
+    /// with the other course of a merge or split, and the current course of every listing
+    /// entry. Unordered, without repeats.
+    pub async fn changed_courses(&self, after: i64, upto: i64) -> Result<Vec<String>, StoreError> {
+        let ids = dispatch!(self, DB, pool => {
+            sqlx::query(
+                "SELECT entity_id AS id FROM changes
+                 WHERE seq > $1 AND seq <= $2 AND entity = 'course'
+                 UNION SELECT related_id FROM changes
+                 WHERE seq > $1 AND seq <= $2 AND entity = 'course' AND related_id IS NOT NULL
+                 UNION SELECT l.course_id FROM changes c JOIN listings l ON l.id = c.entity_id
+                 WHERE c.seq > $1 AND c.seq <= $2 AND c.entity = 'listing'",
+            )
+            .bind(after)
+            .bind(upto)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<String, _>("id"))
+            .collect::<Result<Vec<_>, sqlx::Error>>()?
+        });
+        Ok(ids)
+    }
+
+    /// The id of every course not merged away, in id order (the API benchmark's by-id
+    /// load over the whole catalogue).
+    pub async fn course_ids(&self) -> Result<Vec<String>, StoreError> {
+        let ids = dispatch!(self, DB, pool => {
+            sqlx::query("SELECT id FROM courses WHERE merged_into IS NULL ORDER BY id")
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<String, _>("id"))
+                .collect::<Result<Vec<_>, sqlx::Error>>()?
+        });
+        Ok(ids)
+    }
+
     /// Every source a sync has recorded, by id.
     pub async fn list_sources(&self) -> Result<Vec<SourceRow>, StoreError> {
         let rows = dispatch!(self, DB, pool => {
