@@ -116,8 +116,13 @@ impl CachedBody {
                 }
             },
         };
+        self.respond_with(headers, body, gzip.is_some())
+    }
+
+    /// The response with `body` (gzip-coded when `encoded`), or a 304.
+    fn respond_with(&self, headers: &HeaderMap, body: Bytes, encoded: bool) -> Response {
         let mut res = respond(headers, self.content_type, body, &self.etag);
-        if gzip.is_some() && res.status() == StatusCode::OK {
+        if encoded && res.status() == StatusCode::OK {
             res.headers_mut()
                 .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         }
@@ -125,6 +130,11 @@ impl CachedBody {
             res.headers_mut().insert(header::LINK, link.clone());
         }
         res
+    }
+
+    /// Stored compressed only: a client without gzip needs it decompressed.
+    fn compressed_only(&self) -> bool {
+        self.identity.is_none() && self.gzip.is_some()
     }
 
     /// The identity bytes of the body.
@@ -217,6 +227,11 @@ struct Version {
 /// The cache (cheap to share behind an `Arc`).
 pub struct ResponseCache {
     entries: Option<Entries>,
+    /// Decompressed copies of the course bodies that clients without gzip asked for
+    /// lately (a small share of `max_bytes`), so a hot course is not decompressed at each
+    /// request. A copy goes with its body's tag and is used only while the stored body
+    /// has that tag: a body changed since is never answered with an old copy.
+    plain: Option<Plain>,
     version: Mutex<Version>,
     /// Held by the one request reading the version.
     polling: tokio::sync::Mutex<()>,
@@ -224,6 +239,20 @@ pub struct ResponseCache {
 }
 
 type Entries = quick_cache::sync::Cache<Key, Arc<CachedBody>, BodyWeighter>;
+type Plain = quick_cache::sync::Cache<Key, (HeaderValue, Bytes), PlainWeighter>;
+
+#[derive(Clone)]
+struct PlainWeighter;
+
+impl quick_cache::Weighter<Key, (HeaderValue, Bytes)> for PlainWeighter {
+    fn weight(&self, key: &Key, (_, body): &(HeaderValue, Bytes)) -> u64 {
+        (key.len() + body.len() + 96) as u64
+    }
+}
+
+/// The share of `max_bytes` the decompressed copies take (`ResponseCache::plain`): an
+/// eighth, 16 MiB by default, holds about 5 000 course bodies of 3 KiB.
+const PLAIN_SHARE: u64 = 8;
 
 /// The result of [`ResponseCache::lookup`].
 pub enum Lookup<'a> {
@@ -251,15 +280,28 @@ pub struct Generation(u64);
 impl ResponseCache {
     pub fn new(options: CacheOptions) -> Self {
         // quick_cache wants an estimate of the item count: a course's body is about a
-        // KiB compressed.
+        // KiB compressed, 3 KiB decompressed.
+        let items =
+            |bytes: u64, per_item: u64| usize::try_from(bytes / per_item).unwrap_or(1).max(1);
+        let plain_bytes = options.max_bytes / PLAIN_SHARE;
+        let stored_bytes = options.max_bytes - plain_bytes;
         let entries = (options.max_bytes > 0).then(|| {
-            let items = usize::try_from(options.max_bytes / 1024)
-                .unwrap_or(1)
-                .max(1);
-            quick_cache::sync::Cache::with_weighter(items, options.max_bytes, BodyWeighter)
+            quick_cache::sync::Cache::with_weighter(
+                items(stored_bytes, 1024),
+                stored_bytes,
+                BodyWeighter,
+            )
+        });
+        let plain = (options.max_bytes > 0 && plain_bytes > 0).then(|| {
+            quick_cache::sync::Cache::with_weighter(
+                items(plain_bytes, 3072),
+                plain_bytes,
+                PlainWeighter,
+            )
         });
         Self {
             entries,
+            plain,
             version: Mutex::new(Version {
                 seq: None,
                 generation: 0,
@@ -329,7 +371,7 @@ impl ResponseCache {
             v.seq = Some(seq);
             v.generation += 1;
             if let Some(e) = &self.entries {
-                evict(e, &changed);
+                evict(e, self.plain.as_ref(), &changed);
             }
         }
         v.checked = Some(Instant::now());
@@ -382,6 +424,44 @@ impl ResponseCache {
         stored
     }
 
+    /// The response to a request with `headers` for `hit`, the body cached under `key`:
+    /// [`CachedBody::respond`], except that a body stored compressed only, for a client
+    /// that does not take gzip, is decompressed once into the plain copies and answered
+    /// from there while it is the stored body.
+    pub fn respond(&self, key: &str, hit: &CachedBody, headers: &HeaderMap) -> Response {
+        if !hit.compressed_only()
+            || accepts_gzip(headers)
+            || matches_etag(headers, hit.etag.to_str().unwrap_or_default())
+        {
+            return hit.respond(headers);
+        }
+        match self.identity_of(key, hit, true) {
+            Ok(body) => hit.respond_with(headers, body, false),
+            Err(e) => {
+                ApiError::Unavailable(format!("a cached response body does not decompress: {e}"))
+                    .into_response()
+            }
+        }
+    }
+
+    /// The identity bytes of `hit`, cached under `key`: kept with it, or the plain copy
+    /// of its tag, or decompressed (then copied into the plain copies when `remember`).
+    fn identity_of(&self, key: &str, hit: &CachedBody, remember: bool) -> std::io::Result<Bytes> {
+        let Some(plain) = self.plain.as_ref().filter(|_| hit.compressed_only()) else {
+            return hit.identity();
+        };
+        if let Some((tag, body)) = plain.get(key)
+            && tag == hit.etag
+        {
+            return Ok(body);
+        }
+        let body = hit.identity()?;
+        if remember {
+            plain.insert(key.to_owned(), (hit.etag.clone(), body.clone()));
+        }
+        Ok(body)
+    }
+
     /// The cached body of course `id` (`course:{id}`) when it holds for a page judged at
     /// `now`: not expired, and no run of the course started or ended between `now` and
     /// when the body was rendered. Does not wait for a request filling it.
@@ -392,13 +472,15 @@ impl ResponseCache {
         now: DateTime<Utc>,
     ) -> Option<(Bytes, Option<DateTime<Utc>>)> {
         let entries = self.entries.as_ref()?;
-        let hit = entries.get(&course_key(id))?;
+        let key = course_key(id);
+        let hit = entries.get(&key)?;
         let holds = hit.expires > Instant::now()
             && hit.valid_from.is_none_or(|from| from <= now)
             && hit.valid_until.is_none_or(|until| now < until);
-        // A body that does not decompress is read again, as a miss.
+        // A body that does not decompress is read again, as a miss. (A page miss does not
+        // fill the plain copies: they are for the courses asked for by id.)
         holds
-            .then(|| hit.identity().ok())
+            .then(|| self.identity_of(&key, &hit, false).ok())
             .flatten()
             .map(|body| (body, hit.valid_until))
     }
@@ -447,18 +529,28 @@ impl ResponseCache {
     }
 }
 
-/// Removes what `changed` makes stale from `entries`.
-fn evict(entries: &Entries, changed: &Changed) {
+/// Removes what `changed` makes stale from `entries` and the `plain` copies. (A stale
+/// plain copy would not be served anyway, its tag being the old body's: this frees it.)
+fn evict(entries: &Entries, plain: Option<&Plain>, changed: &Changed) {
     match changed {
         Changed::Nothing => {}
         Changed::Courses(ids) => {
             for id in ids {
-                entries.remove(&course_key(id));
-                entries.remove(&course_ld_key(id));
+                for key in [course_key(id), course_ld_key(id)] {
+                    entries.remove(&key);
+                    if let Some(p) = plain {
+                        p.remove(&key);
+                    }
+                }
             }
             entries.retain(|key, _| !is_page_key(key));
         }
-        Changed::Everything => entries.clear(),
+        Changed::Everything => {
+            entries.clear();
+            if let Some(p) = plain {
+                p.clear();
+            }
+        }
     }
 }
 
@@ -594,11 +686,15 @@ mod tests {
             fill(&c, g, key, body(&c, None)).await;
         }
         let entries = c.entries.as_ref().unwrap();
-        evict(entries, &Changed::Courses(vec!["c1".into()]));
+        evict(
+            entries,
+            c.plain.as_ref(),
+            &Changed::Courses(vec!["c1".into()]),
+        );
         for (key, kept) in keys.iter().zip([false, false, true, true, false, false]) {
             assert_eq!(hit(&c, key).await, kept, "{key}");
         }
-        evict(entries, &Changed::Everything);
+        evict(entries, c.plain.as_ref(), &Changed::Everything);
         assert!(!hit(&c, &course_key("c2")).await);
     }
 
@@ -613,6 +709,39 @@ mod tests {
         axum::body::to_bytes(res.into_body(), usize::MAX)
             .await
             .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_plain_copy_is_served_only_while_the_stored_body_has_its_tag() {
+        let c = cache(1 << 20);
+        let g = Generation(c.lock().generation);
+        let key = course_key("c1");
+        let stored = |json: &'static [u8]| {
+            let etag = HeaderValue::from_str(&super::super::respond::etag_of(json)).unwrap();
+            c.course_body_of(
+                (Bytes::from_static(json), etag),
+                "application/json",
+                (None, None),
+            )
+        };
+        let plain_client = HeaderMap::new();
+        let answer = |c: &ResponseCache| {
+            let hit = c.entries.as_ref().unwrap().get(&key).expect("cached");
+            assert!(hit.compressed_only());
+            c.respond(&key, &hit, &plain_client)
+        };
+        fill(&c, g, &key, stored(b"{\"v\":1}")).await;
+        assert_eq!(&body_of(answer(&c)).await[..], b"{\"v\":1}");
+        assert!(c.plain.as_ref().unwrap().get(&key).is_some(), "copied once");
+        // The body changes, and its old copy is left behind (as a racing eviction could).
+        c.entries.as_ref().unwrap().remove(&key);
+        fill(&c, g, &key, stored(b"{\"v\":2}")).await;
+        let res = answer(&c);
+        assert!(res.headers().get(header::CONTENT_ENCODING).is_none());
+        assert_eq!(&body_of(res).await[..], b"{\"v\":2}", "not the old copy");
+        let (tag, copy) = c.plain.as_ref().unwrap().get(&key).unwrap();
+        assert_eq!(&copy[..], b"{\"v\":2}");
+        assert_eq!(tag, c.entries.as_ref().unwrap().get(&key).unwrap().etag);
     }
 
     #[tokio::test]

@@ -338,7 +338,7 @@ pub async fn list_courses(
     let key = page_key(raw.as_deref().unwrap_or_default());
     let generation = st.cache.current(&st.store).await?;
     let fill = match st.cache.lookup(&key).await {
-        Lookup::Hit(hit) => return Ok(hit.respond(&headers)),
+        Lookup::Hit(hit) => return Ok(st.cache.respond(&key, &hit, &headers)),
         Lookup::Miss(fill) => fill,
     };
     let indexed = match &st.search {
@@ -394,7 +394,7 @@ pub async fn get_course(
     };
     let generation = st.cache.current(&st.store).await?;
     let fill = match st.cache.lookup(&key).await {
-        Lookup::Hit(hit) => return Ok(hit.respond(&headers)),
+        Lookup::Hit(hit) => return Ok(st.cache.respond(&key, &hit, &headers)),
         Lookup::Miss(fill) => fill,
     };
     let listings = match st.store.course_lookup(&id).await? {
