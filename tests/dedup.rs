@@ -449,6 +449,61 @@ fn titles_cut_short_of_unknown_part_link_only_with_a_shared_instructor() {
 }
 
 #[test]
+fn a_cut_title_that_begins_a_series_title_of_its_institution_links_to_no_part() {
+    let c = together(&[
+        rec(
+            1,
+            "stepik",
+            "Международные отношения. Вводный курс: понятия и методы I",
+            "ИГМУ",
+            &["Елена Козлова"],
+        ),
+        rec(
+            2,
+            "stepik",
+            "Международные отношения. Вводный курс: понятия и методы II",
+            "ИГМУ",
+            &["Елена Козлова"],
+        ),
+        rec(
+            3,
+            "stepik",
+            "Международные отношения. Вводный курс:…",
+            "ИГМУ",
+            &["Елена Козлова"],
+        ),
+        rec(
+            4,
+            "stepik",
+            "международные отношения. вводный курс:...",
+            "ИГМУ",
+            &["Козлова Елена", "Лебедев Алексей"],
+        ),
+        rec(
+            5,
+            "stepik",
+            "Международные отношения. Вводный курс:…",
+            "ХГУ",
+            &["Елена Козлова"],
+        ),
+        rec(
+            6,
+            "stepik",
+            "международные отношения. вводный курс:...",
+            "ХГУ",
+            &["Козлова Елена"],
+        ),
+    ]);
+    assert_ne!(c[0], c[1]);
+    assert_ne!(c[2], c[3], "either cut run may be either part");
+    assert!(![c[0], c[1]].contains(&c[2]) && ![c[0], c[1]].contains(&c[3]));
+    assert_eq!(
+        c[4], c[5],
+        "where no part is named, a shared instructor still links"
+    );
+}
+
+#[test]
 fn evidence_does_not_join_clusters_whose_runs_are_over_three_years_apart() {
     let dated = |mut r: MatchRecord, d: &str| {
         r.start_date = Some(d.into());

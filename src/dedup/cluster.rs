@@ -13,13 +13,15 @@ use super::text::{Script, dice, similar_name_keys};
 /// core, part)`.
 type GroupKey<'a> = (u32, Script, &'a str, Option<u8>);
 /// A group's n-grams, hashed title head, part, instructor name keys (hashed, sorted),
-/// persons and whether any member's title was cut short.
+/// persons, whether any member's title was cut short and whether any was cut where a
+/// series title of its institution begins ([`Prepared::cut_of_series`]).
 type GroupFeatures<'a> = (
     &'a [u32],
     Option<u32>,
     Option<u8>,
     Vec<u32>,
     Vec<(u64, u64)>,
+    bool,
     bool,
 );
 /// The title groups of one institution and part.
@@ -218,6 +220,11 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                 {
                     continue;
                 }
+                // Nor a title cut where a series title of the institution begins: its
+                // part is anyone's guess, and the series shares its instructors.
+                if prepared[i].cut_of_series || prepared[j].cut_of_series {
+                    continue;
+                }
                 if tried.len() >= GROUP_TRIES
                     || forest.union(
                         j,
@@ -275,6 +282,7 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                         Strength::Evidence,
                     );
                 } else if shared >= 1
+                    && !(a.6 || b.6)
                     && (score >= THRESHOLDS.title_with_instructor || (a.1.is_some() && a.1 == b.1))
                 {
                     forest.union(ia, ib, Signal::InstructorOverlap, score, Strength::Evidence);
@@ -394,7 +402,8 @@ fn group_features<'a>(
     persons.sort_unstable();
     persons.dedup();
     let cut = members.iter().any(|&m| is_cut(&prepared[m], *script, core));
-    (grams, head, *part, people, persons, cut)
+    let cut_of_series = members.iter().any(|&m| prepared[m].cut_of_series);
+    (grams, head, *part, people, persons, cut, cut_of_series)
 }
 
 /// Whether the record's title with this core was cut short.
