@@ -504,6 +504,61 @@ fn a_cut_title_that_begins_a_series_title_of_its_institution_links_to_no_part() 
 }
 
 #[test]
+fn a_shared_instructor_links_no_look_alike_titles_of_different_subjects() {
+    let with_subject = |mut r: MatchRecord, subject: &str| {
+        r.subject = Some(subject.into());
+        r
+    };
+    let c = together(&[
+        with_subject(
+            rec(
+                1,
+                "edx",
+                "Microeconomics: Case Studies",
+                "MIT",
+                &["Anna Smith"],
+            ),
+            "Economics",
+        ),
+        with_subject(
+            rec(
+                2,
+                "edx",
+                "Microeconomics: Principles",
+                "MIT",
+                &["Anna Smith"],
+            ),
+            "Computer Science",
+        ),
+        with_subject(
+            rec(
+                3,
+                "edx",
+                "Macroeconomics: Case Studies",
+                "Harvard",
+                &["Bob Jones"],
+            ),
+            "Economics",
+        ),
+        with_subject(
+            rec(
+                4,
+                "edx",
+                "Macroeconomics: Principles",
+                "Harvard",
+                &["Bob Jones"],
+            ),
+            "Economics",
+        ),
+    ]);
+    assert_ne!(c[0], c[1], "one teacher, two subjects: two courses");
+    assert_eq!(
+        c[2], c[3],
+        "one teacher, one subject, one title head: one course"
+    );
+}
+
+#[test]
 fn evidence_does_not_join_clusters_whose_runs_are_over_three_years_apart() {
     let dated = |mut r: MatchRecord, d: &str| {
         r.start_date = Some(d.into());

@@ -259,6 +259,10 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
             .iter()
             .map(|&g| group_features(&group_list[g], &prepared))
             .collect();
+        let group_subjects: Vec<Vec<(Script, u32)>> = gs
+            .iter()
+            .map(|&g| subjects_of(&group_list[g].1, records))
+            .collect();
         for x in 0..gs.len() {
             for y in x + 1..gs.len() {
                 let (ga, gb) = (gs[x], gs[y]);
@@ -283,6 +287,7 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                     );
                 } else if shared >= 1
                     && !(a.6 || b.6)
+                    && !subjects_differ(&group_subjects[x], &group_subjects[y])
                     && (score >= THRESHOLDS.title_with_instructor || (a.1.is_some() && a.1 == b.1))
                 {
                     forest.union(ia, ib, Signal::InstructorOverlap, score, Strength::Evidence);
@@ -404,6 +409,29 @@ fn group_features<'a>(
     let cut = members.iter().any(|&m| is_cut(&prepared[m], *script, core));
     let cut_of_series = members.iter().any(|&m| prepared[m].cut_of_series);
     (grams, head, *part, people, persons, cut, cut_of_series)
+}
+
+/// The subject labels of a title group's records, folded and hashed, with their script;
+/// sorted.
+fn subjects_of(members: &[usize], records: &[MatchRecord]) -> Vec<(Script, u32)> {
+    let mut out: Vec<(Script, u32)> = members
+        .iter()
+        .filter_map(|&m| records[m].subject.as_deref())
+        .map(|s| {
+            let s = super::text::light(s);
+            (Script::dominant(&s), hash32(&s))
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Two groups whose subject labels in one script share no label: an instructor teaches
+/// courses of several subjects at one institution, so a shared instructor with a
+/// look-alike title is no evidence across subjects.
+fn subjects_differ(a: &[(Script, u32)], b: &[(Script, u32)]) -> bool {
+    a.iter().any(|(sa, _)| b.iter().any(|(sb, _)| sa == sb)) && !a.iter().any(|x| b.contains(x))
 }
 
 /// Whether the record's title with this core was cut short.
