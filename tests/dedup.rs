@@ -559,6 +559,34 @@ fn a_shared_instructor_links_no_look_alike_titles_of_different_subjects() {
 }
 
 #[test]
+fn similar_titles_of_different_subjects_stay_apart() {
+    let with_subject = |mut r: MatchRecord, subject: &str| {
+        r.subject = Some(subject.into());
+        r
+    };
+    let c = together(&[
+        with_subject(
+            rec(1, "edx", "Introduction to Data Analysis", "MIT", &[]),
+            "Computer Science",
+        ),
+        with_subject(
+            rec(2, "edx", "Introduction to Data Analytics", "MIT", &[]),
+            "Business & Management",
+        ),
+        with_subject(
+            rec(3, "edx", "Introduction to Data Analysis", "Harvard", &[]),
+            "Computer Science",
+        ),
+        with_subject(
+            rec(4, "edx", "Introduction to Data Analytics", "Harvard", &[]),
+            "Computer Science",
+        ),
+    ]);
+    assert_ne!(c[0], c[1]);
+    assert_eq!(c[2], c[3], "one subject: the similar titles link");
+}
+
+#[test]
 fn evidence_does_not_join_clusters_whose_runs_are_over_three_years_apart() {
     let dated = |mut r: MatchRecord, d: &str| {
         r.start_date = Some(d.into());

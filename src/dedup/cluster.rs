@@ -277,7 +277,8 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                 let ib = group_list[gb].1[0];
                 // A cut title of unknown part is no title evidence on its own.
                 let cut = a.2.is_none() && (a.5 || b.5);
-                if score >= THRESHOLDS.title_similarity && !conflict && !cut {
+                let subjects = subjects_differ(&group_subjects[x], &group_subjects[y]);
+                if score >= THRESHOLDS.title_similarity && !conflict && !cut && !subjects {
                     forest.union(
                         ia,
                         ib,
@@ -287,7 +288,7 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                     );
                 } else if shared >= 1
                     && !(a.6 || b.6)
-                    && !subjects_differ(&group_subjects[x], &group_subjects[y])
+                    && !subjects
                     && (score >= THRESHOLDS.title_with_instructor || (a.1.is_some() && a.1 == b.1))
                 {
                     forest.union(ia, ib, Signal::InstructorOverlap, score, Strength::Evidence);
@@ -427,9 +428,11 @@ fn subjects_of(members: &[usize], records: &[MatchRecord]) -> Vec<(Script, u32)>
     out
 }
 
-/// Two groups whose subject labels in one script share no label: an instructor teaches
-/// courses of several subjects at one institution, so a shared instructor with a
-/// look-alike title is no evidence across subjects.
+/// Two groups whose subject labels in one script share no label: two courses. An
+/// instructor teaches several subjects at one institution, and one institution gives
+/// look-alike titles to courses of two subjects (`Data Analysis` in computer science,
+/// `Data Analytics` in business), so neither a shared instructor nor a similar title
+/// links across subjects.
 fn subjects_differ(a: &[(Script, u32)], b: &[(Script, u32)]) -> bool {
     a.iter().any(|(sa, _)| b.iter().any(|(sb, _)| sa == sb)) && !a.iter().any(|x| b.contains(x))
 }
