@@ -449,6 +449,144 @@ fn titles_cut_short_of_unknown_part_link_only_with_a_shared_instructor() {
 }
 
 #[test]
+fn a_cut_title_that_begins_a_series_title_of_its_institution_links_to_no_part() {
+    let c = together(&[
+        rec(
+            1,
+            "stepik",
+            "Международные отношения. Вводный курс: понятия и методы I",
+            "ИГМУ",
+            &["Елена Козлова"],
+        ),
+        rec(
+            2,
+            "stepik",
+            "Международные отношения. Вводный курс: понятия и методы II",
+            "ИГМУ",
+            &["Елена Козлова"],
+        ),
+        rec(
+            3,
+            "stepik",
+            "Международные отношения. Вводный курс:…",
+            "ИГМУ",
+            &["Елена Козлова"],
+        ),
+        rec(
+            4,
+            "stepik",
+            "международные отношения. вводный курс:...",
+            "ИГМУ",
+            &["Козлова Елена", "Лебедев Алексей"],
+        ),
+        rec(
+            5,
+            "stepik",
+            "Международные отношения. Вводный курс:…",
+            "ХГУ",
+            &["Елена Козлова"],
+        ),
+        rec(
+            6,
+            "stepik",
+            "международные отношения. вводный курс:...",
+            "ХГУ",
+            &["Козлова Елена"],
+        ),
+    ]);
+    assert_ne!(c[0], c[1]);
+    assert_ne!(c[2], c[3], "either cut run may be either part");
+    assert!(![c[0], c[1]].contains(&c[2]) && ![c[0], c[1]].contains(&c[3]));
+    assert_eq!(
+        c[4], c[5],
+        "where no part is named, a shared instructor still links"
+    );
+}
+
+#[test]
+fn a_shared_instructor_links_no_look_alike_titles_of_different_subjects() {
+    let with_subject = |mut r: MatchRecord, subject: &str| {
+        r.subject = Some(subject.into());
+        r
+    };
+    let c = together(&[
+        with_subject(
+            rec(
+                1,
+                "edx",
+                "Microeconomics: Case Studies",
+                "MIT",
+                &["Anna Smith"],
+            ),
+            "Economics",
+        ),
+        with_subject(
+            rec(
+                2,
+                "edx",
+                "Microeconomics: Principles",
+                "MIT",
+                &["Anna Smith"],
+            ),
+            "Computer Science",
+        ),
+        with_subject(
+            rec(
+                3,
+                "edx",
+                "Macroeconomics: Case Studies",
+                "Harvard",
+                &["Bob Jones"],
+            ),
+            "Economics",
+        ),
+        with_subject(
+            rec(
+                4,
+                "edx",
+                "Macroeconomics: Principles",
+                "Harvard",
+                &["Bob Jones"],
+            ),
+            "Economics",
+        ),
+    ]);
+    assert_ne!(c[0], c[1], "one teacher, two subjects: two courses");
+    assert_eq!(
+        c[2], c[3],
+        "one teacher, one subject, one title head: one course"
+    );
+}
+
+#[test]
+fn similar_titles_of_different_subjects_stay_apart() {
+    let with_subject = |mut r: MatchRecord, subject: &str| {
+        r.subject = Some(subject.into());
+        r
+    };
+    let c = together(&[
+        with_subject(
+            rec(1, "edx", "Introduction to Data Analysis", "MIT", &[]),
+            "Computer Science",
+        ),
+        with_subject(
+            rec(2, "edx", "Introduction to Data Analytics", "MIT", &[]),
+            "Business & Management",
+        ),
+        with_subject(
+            rec(3, "edx", "Introduction to Data Analysis", "Harvard", &[]),
+            "Computer Science",
+        ),
+        with_subject(
+            rec(4, "edx", "Introduction to Data Analytics", "Harvard", &[]),
+            "Computer Science",
+        ),
+    ]);
+    assert_ne!(c[0], c[1]);
+    assert_eq!(c[2], c[3], "one subject: the similar titles link");
+}
+
+#[test]
 fn evidence_does_not_join_clusters_whose_runs_are_over_three_years_apart() {
     let dated = |mut r: MatchRecord, d: &str| {
         r.start_date = Some(d.into());

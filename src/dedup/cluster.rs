@@ -13,13 +13,15 @@ use super::text::{Script, dice, similar_name_keys};
 /// core, part)`.
 type GroupKey<'a> = (u32, Script, &'a str, Option<u8>);
 /// A group's n-grams, hashed title head, part, instructor name keys (hashed, sorted),
-/// persons and whether any member's title was cut short.
+/// persons, whether any member's title was cut short and whether any was cut where a
+/// series title of its institution begins ([`Prepared::cut_of_series`]).
 type GroupFeatures<'a> = (
     &'a [u32],
     Option<u32>,
     Option<u8>,
     Vec<u32>,
     Vec<(u64, u64)>,
+    bool,
     bool,
 );
 /// The title groups of one institution and part.
@@ -218,6 +220,11 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                 {
                     continue;
                 }
+                // Nor a title cut where a series title of the institution begins: its
+                // part is anyone's guess, and the series shares its instructors.
+                if prepared[i].cut_of_series || prepared[j].cut_of_series {
+                    continue;
+                }
                 if tried.len() >= GROUP_TRIES
                     || forest.union(
                         j,
@@ -252,6 +259,10 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
             .iter()
             .map(|&g| group_features(&group_list[g], &prepared))
             .collect();
+        let group_subjects: Vec<Vec<(Script, u32)>> = gs
+            .iter()
+            .map(|&g| subjects_of(&group_list[g].1, records))
+            .collect();
         for x in 0..gs.len() {
             for y in x + 1..gs.len() {
                 let (ga, gb) = (gs[x], gs[y]);
@@ -266,7 +277,8 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                 let ib = group_list[gb].1[0];
                 // A cut title of unknown part is no title evidence on its own.
                 let cut = a.2.is_none() && (a.5 || b.5);
-                if score >= THRESHOLDS.title_similarity && !conflict && !cut {
+                let subjects = subjects_differ(&group_subjects[x], &group_subjects[y]);
+                if score >= THRESHOLDS.title_similarity && !conflict && !cut && !subjects {
                     forest.union(
                         ia,
                         ib,
@@ -275,6 +287,8 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
                         Strength::Evidence,
                     );
                 } else if shared >= 1
+                    && !(a.6 || b.6)
+                    && !subjects
                     && (score >= THRESHOLDS.title_with_instructor || (a.1.is_some() && a.1 == b.1))
                 {
                     forest.union(ia, ib, Signal::InstructorOverlap, score, Strength::Evidence);
@@ -394,7 +408,33 @@ fn group_features<'a>(
     persons.sort_unstable();
     persons.dedup();
     let cut = members.iter().any(|&m| is_cut(&prepared[m], *script, core));
-    (grams, head, *part, people, persons, cut)
+    let cut_of_series = members.iter().any(|&m| prepared[m].cut_of_series);
+    (grams, head, *part, people, persons, cut, cut_of_series)
+}
+
+/// The subject labels of a title group's records, folded and hashed, with their script;
+/// sorted.
+fn subjects_of(members: &[usize], records: &[MatchRecord]) -> Vec<(Script, u32)> {
+    let mut out: Vec<(Script, u32)> = members
+        .iter()
+        .filter_map(|&m| records[m].subject.as_deref())
+        .map(|s| {
+            let s = super::text::light(s);
+            (Script::dominant(&s), hash32(&s))
+        })
+        .collect();
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Two groups whose subject labels in one script share no label: two courses. An
+/// instructor teaches several subjects at one institution, and one institution gives
+/// look-alike titles to courses of two subjects (`Data Analysis` in computer science,
+/// `Data Analytics` in business), so neither a shared instructor nor a similar title
+/// links across subjects.
+fn subjects_differ(a: &[(Script, u32)], b: &[(Script, u32)]) -> bool {
+    a.iter().any(|(sa, _)| b.iter().any(|(sb, _)| sa == sb)) && !a.iter().any(|x| b.contains(x))
 }
 
 /// Whether the record's title with this core was cut short.

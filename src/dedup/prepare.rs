@@ -42,6 +42,10 @@ pub struct Prepared {
     /// The part is unknown and cannot be known from this record: its title was cut short
     /// and its listing slug too ([`cut_slug_lengths`]), both where part markers go.
     pub part_hidden: bool,
+    /// A title of unknown part cut short where a title of its institution naming a part
+    /// begins ([`mark_cut_series_titles`]): the cut may have taken the marker off, so the
+    /// title says nothing about which part of the series the record is.
+    pub cut_of_series: bool,
     /// Squashed name keys of all instructors, hashed ([`hash32`]), sorted.
     pub people: Vec<u32>,
     /// Each instructor known by two or more name keys, as every pair of its packed keys
@@ -207,12 +211,64 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
             titles,
             part,
             part_hidden,
+            cut_of_series: false,
             people,
             persons,
             people_script,
         });
     }
+    mark_cut_series_titles(&mut out);
     out
+}
+
+/// Marks the records whose part is unknown and whose title, cut short, begins a title
+/// (in the same script) that a record of the same institution names a part of, or is such
+/// a title followed by the start of one more word (the cut fell inside the marker,
+/// `Calculus Pa…`). `Introduction to Microeconomics and Tha…` may be either part of
+/// `Introduction to Microeconomics and Thai Culture I`/`II`; a shared instructor does not
+/// tell the parts apart either, since a series is taught by one team.
+fn mark_cut_series_titles(out: &mut [Prepared]) {
+    let mut part_titles: FxHashMap<(u32, Script), Vec<Rc<str>>> = FxHashMap::default();
+    for p in out.iter() {
+        let (Some(inst), Some(_)) = (p.inst, p.part) else {
+            continue;
+        };
+        for t in p.titles.iter().filter(|t| !t.cut) {
+            part_titles
+                .entry((inst, t.script))
+                .or_default()
+                .push(t.core.clone());
+        }
+    }
+    if part_titles.is_empty() {
+        return;
+    }
+    for cores in part_titles.values_mut() {
+        cores.sort_unstable();
+        cores.dedup();
+    }
+    for p in out.iter_mut() {
+        let Some(inst) = p.inst else { continue };
+        if p.part.is_some() {
+            continue;
+        }
+        p.cut_of_series = p.titles.iter().filter(|t| t.cut).any(|t| {
+            part_titles
+                .get(&(inst, t.script))
+                .is_some_and(|cores| begins_one_of(cores, &t.core))
+        });
+    }
+}
+
+/// Whether `cut` (a title cut short) begins one of the sorted `cores`, or is one of them
+/// followed by a single (partial) word.
+fn begins_one_of(cores: &[Rc<str>], cut: &str) -> bool {
+    let at = cores.partition_point(|c| &**c < cut);
+    if cores.get(at).is_some_and(|c| c.starts_with(cut)) {
+        return true;
+    }
+    cut.rsplit_once(' ')
+        .is_some_and(|(head, _)| cores.binary_search_by(|c| (**c).cmp(head)).is_ok())
 }
 
 /// A 32-bit hash of a key, for compact comparisons.
@@ -394,6 +450,20 @@ mod tests {
             source_id: Some(id.into()),
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn a_cut_title_begins_a_series_title_or_stops_inside_its_marker() {
+        let cores: Vec<Rc<str>> = ["calculus", "data structures and algorithms"]
+            .into_iter()
+            .map(Rc::from)
+            .collect();
+        assert!(begins_one_of(&cores, "data structures and"));
+        assert!(begins_one_of(&cores, "data str"));
+        assert!(begins_one_of(&cores, "calculus"));
+        assert!(begins_one_of(&cores, "calculus pa"), "cut inside `Part 2`");
+        assert!(!begins_one_of(&cores, "calculus for engineers and"));
+        assert!(!begins_one_of(&cores, "algebra"));
     }
 
     #[test]

@@ -383,12 +383,43 @@ pub fn split_bilingual(raw: &str) -> Option<(String, String)> {
     Some((rest, latin.to_owned()))
 }
 
+/// `body` without a run suffix after its last closing bracket (`Статистика (Statistics)
+/// — 1-й запуск`, `数据结构 (Data Structures) 2024秋`, `… (Statistics) (весна 2021)`): the
+/// translation in brackets is still the title's end.
+fn without_run_suffix_after_bracket(mut body: &str) -> &str {
+    for _ in 0..2 {
+        let Some(at) = body.rfind([')', '）']) else {
+            return body;
+        };
+        let end = at + body[at..].chars().next().map_or(1, char::len_utf8);
+        if !body[end..].trim().is_empty() {
+            return if is_run_suffix(&body[end..]) {
+                &body[..end]
+            } else {
+                body
+            };
+        }
+        // The last bracket may be a run suffix itself.
+        match body[..at].rfind(['(', '（']) {
+            Some(open) if is_run_suffix(&body[open..]) => body = body[..open].trim_end(),
+            _ => return body,
+        }
+    }
+    body
+}
+
+/// Whether all of `s` is a run or term suffix ([`RUN_SUFFIX`]).
+fn is_run_suffix(s: &str) -> bool {
+    let s = light(s);
+    !s.is_empty() && RUN_SUFFIX.find(&s).is_some_and(|m| m.start() == 0)
+}
+
 /// A title in one script followed by its translation in brackets (`数据结构（上） (Data
 /// Structures I)`, `Маркетинг. Часть 1 (Marketing…`, the bracket left open when the
 /// title was cut short) as `(non-Latin, Latin)`: the whole bracket is the alternative
 /// title, so a part marker inside it or in front of it stays with its own title.
 fn split_bracketed_alternative(raw: &str) -> Option<(String, String)> {
-    let body = raw.trim_end();
+    let body = without_run_suffix_after_bracket(raw.trim_end());
     let closed = body.ends_with([')', '）']);
     // The bracket that is still open at the end (cut short), or the one the final `)`
     // closes; brackets nest (`(Data Structures (2))`).
@@ -793,6 +824,23 @@ mod tests {
         assert_eq!(latin, "Data Structures");
         assert_eq!(native, "数据结构");
         assert!(split_bilingual("Python程序设计").is_none());
+    }
+
+    #[test]
+    fn a_run_suffix_after_a_bracketed_translation_leaves_the_translation_whole() {
+        for title in [
+            "Статистика. Часть 2 (Fundamentals of Statistics: Foundations Part 2) — 1-й запуск",
+            "Статистика. Часть 2 (Fundamentals of Statistics: Foundations Part 2) (весна 2021)",
+            "Статистика. Часть 2 (Fundamentals of Statistics: Foundations Part 2) 2021",
+        ] {
+            let (native, latin) = split_bilingual(title).unwrap();
+            assert_eq!(native, "Статистика. Часть 2");
+            assert_eq!(latin, "Fundamentals of Statistics: Foundations Part 2");
+            assert_eq!(core(&latin).part, Some(2));
+        }
+        // Text after the bracket that is no run suffix is part of the title.
+        let (native, _) = split_bilingual("Статистика (Statistics for All) для всех").unwrap();
+        assert!(native.ends_with("для всех"), "{native}");
     }
 
     #[test]
