@@ -348,13 +348,29 @@ pub async fn serve_bare() -> std::io::Result<String> {
     Ok(base)
 }
 
+/// A server [`serve_api`] started.
+pub struct Served {
+    stop: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Served {
+    /// Stops the server and waits (up to a minute) for the requests it is still
+    /// answering (slow searches a load generator gave up on), so the store can be closed
+    /// after it.
+    pub async fn stop(self) {
+        let _ = self.stop.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(60), self.task).await;
+    }
+}
+
 /// Serves the API over `store` on loopback (the course cache and the in-process search
-/// index each on or off); returns its base URL and a stopper.
+/// index each on or off); returns its base URL and the server.
 pub async fn serve_api(
     store: &Store,
     course_cache: bool,
     search_index: bool,
-) -> std::io::Result<(String, tokio::sync::oneshot::Sender<()>)> {
+) -> std::io::Result<(String, Served)> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -364,10 +380,10 @@ pub async fn serve_api(
     }
     options.search_index = search_index;
     let app = router(ApiState::new(store.clone()).with_options(options));
-    tokio::spawn(super::serve(listener, app, async {
+    let task = tokio::spawn(super::serve(listener, app, async {
         let _ = rx.await;
     }));
-    Ok((base, tx))
+    Ok((base, Served { stop: tx, task }))
 }
 
 /// Requests every path once (8 at a time), so that a measurement of the cached server

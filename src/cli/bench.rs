@@ -498,9 +498,10 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
             .map_err(|e| failed(&e))?
             .map_err(CliError::Failed)?;
         print_load(&r, Some(bare.requests_per_sec));
-        let _ = stop_db_only.send(());
-        let _ = stop.send(());
-        let _ = stop_uncached.send(());
+        // The servers finish what they are answering before the store closes.
+        for served in [stop_db_only, stop, stop_uncached] {
+            served.stop().await;
+        }
         store.close().await;
         if let Some((admin, name)) = pg {
             if args.dir.is_some() {
