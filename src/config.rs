@@ -221,11 +221,13 @@ pub struct ApiConfig {
 pub const DEFAULT_API_TIMEOUT_SECONDS: u64 = 10;
 /// The default `[api] max_body_bytes`.
 pub const DEFAULT_API_MAX_BODY_BYTES: usize = 64 * 1024;
-/// The default `[api] cache_max_bytes`: bodies are stored gzip-compressed (a course's
-/// about 0.75 KiB plus 0.2 KiB of bookkeeping in the API benchmark's catalogue), and an
-/// eighth goes to decompressed copies of hot course bodies for clients without gzip, so
-/// this holds the bodies of about 120k courses, or 100k with room for pages.
-pub const DEFAULT_API_CACHE_MAX_BYTES: u64 = 128 * 1024 * 1024;
+/// The default `[api] cache_max_bytes`: bodies are stored gzip-compressed (every course
+/// of the API benchmark's 100k-course catalogue took 85 MiB, bookkeeping included), and
+/// an eighth goes to decompressed copies of hot course bodies for clients without gzip,
+/// so this holds every course of such a catalogue and about 2 500 pages of 20 courses
+/// beside them (a page keeps its identity bytes: about 48 KiB). At 128 MiB, that
+/// catalogue left room for 500 pages, and a thousand hot searches kept missing.
+pub const DEFAULT_API_CACHE_MAX_BYTES: u64 = 256 * 1024 * 1024;
 /// The default `[api] cache_poll_ms`.
 pub const DEFAULT_API_CACHE_POLL_MS: u64 = 1000;
 

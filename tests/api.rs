@@ -50,6 +50,25 @@ async fn every_endpoint_answers(db: &TestDb) {
     assert_eq!(course["id"], id);
     assert!(!course["listings"].as_array().unwrap().is_empty());
     assert!(course["listings"][0]["runs"].is_array());
+    // The second read is a cache hit, and /metrics shows the cache at work.
+    assert_eq!(app.json(&format!("/v1/courses/{id}")).await["id"], id);
+    let text = app.text("/metrics").await;
+    let value = |line: &str| -> f64 {
+        text.lines()
+            .find_map(|l| l.strip_prefix(line))
+            .unwrap_or_else(|| panic!("no {line} in:\n{text}"))
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    assert!(value("coursefed_api_cache_lookups_total{kind=\"course\",result=\"hit\"}") >= 1.0);
+    assert!(value("coursefed_api_cache_lookups_total{kind=\"course\",result=\"miss\"}") >= 1.0);
+    assert!(
+        value("coursefed_api_cache_entries{tier=\"stored\"}") >= 2.0,
+        "the page and the course"
+    );
+    assert!(value("coursefed_api_cache_bytes{tier=\"stored\"}") > 0.0);
+    assert!(value("coursefed_api_cache_capacity_bytes{tier=\"stored\"}") > 0.0);
 
     let listing = app.json("/v1/listings/demo-thaimooc/NU00420").await;
     assert_eq!(listing["id"], "demo-thaimooc:NU00420");

@@ -145,9 +145,13 @@ fn sources() -> [(&'static str, &'static str, Vec<String>, &'static str); 4] {
     ]
 }
 
-/// The synthetic listing `i` of a source.
+/// The synthetic listing `i` of a source: a course of its own. Two listings of one
+/// institution (`i / 2`) have different topics; the number after a title is a run's, so
+/// the same topic at one institution would be one course, as it would be in a real
+/// catalogue.
 fn draft(rng: &mut StdRng, i: usize, lang: &str, titles: &[String], inst: &str) -> ListingDraft {
-    let topic = &titles[rng.random_range(0..titles.len())];
+    // 7 919 is prime: consecutive listings step through the topics far apart.
+    let topic = &titles[i * 7919 % titles.len()];
     let now = Utc::now();
     let runs = (0..rng.random_range(1..=2usize))
         .map(|r| {
@@ -182,7 +186,7 @@ fn draft(rng: &mut StdRng, i: usize, lang: &str, titles: &[String], inst: &str) 
         )),
         description_html: None,
         description_text: None,
-        institutions: vec![format!("{inst} {}", i % 150)],
+        institutions: vec![format!("{inst} {}", i / 2)],
         instructors: vec![format!("Instructor {}", i % 2000)],
         languages: vec![lang.to_owned()],
         subjects: vec![format!("subject-{}", i % 40)],
@@ -614,6 +618,80 @@ pub fn distinct_search_paths(sample: &Sample, n: usize, seed: u64) -> Vec<String
     out
 }
 
+/// `searches` (each `…&limit=20`) asked for with page sizes 21–40, shuffled: pages the
+/// response cache has not seen (a search's first reads), for a server whose course bodies
+/// are cached.
+pub fn page_miss_paths(searches: &[String], seed: u64) -> Vec<String> {
+    let paths = searches
+        .iter()
+        .filter_map(|p| p.strip_suffix("&limit=20"))
+        .flat_map(|p| (21..=40).map(move |l| format!("{p}&limit={l}")))
+        .collect();
+    shuffled(paths, seed)
+}
+
+/// What `/metrics` says of a server's response cache: lookups that hit and missed (every
+/// kind), and the stored tier's bytes and capacity.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct CacheFigures {
+    pub hits: f64,
+    pub misses: f64,
+    pub bytes: f64,
+    pub capacity: f64,
+}
+
+impl CacheFigures {
+    /// Reads the figures from a Prometheus text exposition.
+    pub fn parse(text: &str) -> Self {
+        let mut f = Self::default();
+        for line in text.lines().filter(|l| !l.starts_with('#')) {
+            let Some((name, value)) = line.rsplit_once(' ') else {
+                continue;
+            };
+            let Ok(v) = value.trim().parse::<f64>() else {
+                continue;
+            };
+            if name.starts_with("coursefed_api_cache_lookups_total") {
+                if name.contains("result=\"hit\"") {
+                    f.hits += v;
+                } else if name.contains("result=\"miss\"") {
+                    f.misses += v;
+                }
+            } else if name == "coursefed_api_cache_bytes{tier=\"stored\"}" {
+                f.bytes = v;
+            } else if name == "coursefed_api_cache_capacity_bytes{tier=\"stored\"}" {
+                f.capacity = v;
+            }
+        }
+        f
+    }
+
+    /// Reads them from `base`'s `/metrics`.
+    pub async fn of(base: &str) -> Result<Self, String> {
+        let text = reqwest::get(format!("{base}/metrics"))
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(|e| e.to_string())?
+            .text()
+            .await
+            .map_err(|e| e.to_string())?;
+        Ok(Self::parse(&text))
+    }
+
+    /// What happened between `before` and `self`: the hit share of the lookups, and the
+    /// stored bytes against the capacity, in a line.
+    pub fn since(&self, before: &Self) -> String {
+        let (h, m) = (self.hits - before.hits, self.misses - before.misses);
+        format!(
+            "cache: {:.2}% of {:.0} lookups hit; stored {:.1} of {:.1} MiB",
+            100.0 * h / (h + m).max(1.0),
+            h + m,
+            self.bytes / 1048576.0,
+            self.capacity / 1048576.0
+        )
+    }
+}
+
 /// The filtered lists the benchmark rotates over.
 pub fn filtered_paths() -> Vec<String> {
     [
@@ -656,6 +734,52 @@ mod tests {
         assert!(s.contains("\"/a\","));
         assert!(s.contains("wrk.format(\"GET\""));
         assert!(s.contains("thread:set(\"tid\""), "threads start apart");
+    }
+
+    #[test]
+    fn page_miss_paths_ask_for_each_search_with_other_page_sizes() {
+        let searches = vec![
+            "/v1/courses?q=a&limit=20".to_owned(),
+            "/v1/courses?q=b&limit=20".to_owned(),
+        ];
+        let paths = page_miss_paths(&searches, 1);
+        assert_eq!(paths.len(), 40);
+        assert!(paths.contains(&"/v1/courses?q=b&limit=40".to_owned()));
+        assert!(
+            !paths.iter().any(|p| p.ends_with("limit=20")),
+            "not the cached pages"
+        );
+        let distinct: std::collections::HashSet<_> = paths.iter().collect();
+        assert_eq!(distinct.len(), 40);
+    }
+
+    #[test]
+    fn cache_figures_are_read_from_the_metrics_text() {
+        let text = "# TYPE coursefed_api_cache_lookups_total counter\n\
+            coursefed_api_cache_lookups_total{kind=\"course\",result=\"hit\"} 90\n\
+            coursefed_api_cache_lookups_total{kind=\"page\",result=\"hit\"} 5\n\
+            coursefed_api_cache_lookups_total{kind=\"page\",result=\"miss\"} 5\n\
+            coursefed_api_cache_bytes{tier=\"stored\"} 1048576\n\
+            coursefed_api_cache_bytes{tier=\"plain\"} 7\n\
+            coursefed_api_cache_capacity_bytes{tier=\"stored\"} 2097152\n";
+        let f = CacheFigures::parse(text);
+        assert_eq!(
+            f,
+            CacheFigures {
+                hits: 95.0,
+                misses: 5.0,
+                bytes: 1048576.0,
+                capacity: 2097152.0
+            }
+        );
+        let line = f.since(&CacheFigures {
+            hits: 45.0,
+            ..CacheFigures::default()
+        });
+        assert_eq!(
+            line,
+            "cache: 90.91% of 55 lookups hit; stored 1.0 of 2.0 MiB"
+        );
     }
 
     #[test]

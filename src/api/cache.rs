@@ -251,7 +251,7 @@ impl quick_cache::Weighter<Key, (HeaderValue, Bytes)> for PlainWeighter {
 }
 
 /// The share of `max_bytes` the decompressed copies take (`ResponseCache::plain`): an
-/// eighth, 16 MiB by default, holds about 5 000 course bodies of 3 KiB.
+/// eighth, 32 MiB by default, holds about 15 000 course bodies of 2 KiB.
 const PLAIN_SHARE: u64 = 8;
 
 /// The result of [`ResponseCache::lookup`].
@@ -387,16 +387,53 @@ impl ResponseCache {
         };
         // An expired entry is removed and looked up again (once: a racing writer may put
         // it back, already expired, in between; then this request reads without a guard).
+        let counted = |result: &'static str| {
+            ::metrics::counter!("coursefed_api_cache_lookups_total", "kind" => kind_of(key), "result" => result)
+                .increment(1);
+        };
         for _ in 0..2 {
             match entries.get_value_or_guard_async(key).await {
-                Ok(hit) if hit.expires > Instant::now() => return Lookup::Hit(hit),
+                Ok(hit) if hit.expires > Instant::now() => {
+                    counted("hit");
+                    return Lookup::Hit(hit);
+                }
                 Ok(_) => {
                     entries.remove(key);
                 }
-                Err(guard) => return Lookup::Miss(Fill(Some(guard))),
+                Err(guard) => {
+                    counted("miss");
+                    return Lookup::Miss(Fill(Some(guard)));
+                }
             }
         }
+        counted("miss");
         Lookup::Miss(Fill(None))
+    }
+
+    /// Sets the cache's gauges (`/metrics`): per tier (`stored`: the bodies, compressed;
+    /// `plain`: decompressed copies), the entries, their bytes and the bytes allowed.
+    pub fn record_gauges(&self) {
+        let tiers = [
+            (
+                "stored",
+                self.entries
+                    .as_ref()
+                    .map(|c| (c.len(), c.weight(), c.capacity())),
+            ),
+            (
+                "plain",
+                self.plain
+                    .as_ref()
+                    .map(|c| (c.len(), c.weight(), c.capacity())),
+            ),
+        ];
+        for (tier, figures) in tiers {
+            let (len, weight, capacity) = figures.unwrap_or_default();
+            ::metrics::gauge!("coursefed_api_cache_entries", "tier" => tier).set(len as f64);
+            ::metrics::gauge!("coursefed_api_cache_bytes", "tier" => tier).set(weight as f64);
+            ::metrics::gauge!("coursefed_api_cache_capacity_bytes", "tier" => tier)
+                .set(capacity as f64);
+        }
     }
 
     /// Stores a body read in generation `generation` under the key `fill` was looked up
@@ -571,6 +608,19 @@ pub fn page_key(query: &str) -> String {
 
 fn is_page_key(key: &str) -> bool {
     key.starts_with("courses?")
+}
+
+/// What a cache key holds, as the `kind` label of the cache's metrics.
+fn kind_of(key: &str) -> &'static str {
+    if is_page_key(key) {
+        "page"
+    } else if key.starts_with("course-ld:") {
+        "course_ld"
+    } else if key.starts_with("course:") {
+        "course"
+    } else {
+        "other"
+    }
 }
 
 /// The span around `now` in which no run of `listings` starts or ends (so every run's

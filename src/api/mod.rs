@@ -401,7 +401,8 @@ async fn readyz(State(st): State<Arc<ApiState>>) -> Response {
 /// Prometheus metrics (text exposition format).
 #[utoipa::path(get, path = "/metrics", tag = "service",
     responses((status = 200, description = "Metrics", body = String, content_type = "text/plain")))]
-async fn metrics(State(_state): State<Arc<ApiState>>) -> Response {
+async fn metrics(State(st): State<Arc<ApiState>>) -> Response {
+    st.cache.record_gauges();
     (
         StatusCode::OK,
         [(

@@ -239,8 +239,9 @@ async fn drop_pg_database(admin: &str, name: &str) {
 
 async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
     use crate::api::bench::{
-        BodySizes, LoadSettings, distinct_search_paths, filtered_paths, run_wrk, sample_catalogue,
-        serve_api, serve_bare, shuffled, timed_build, warm_up, warm_up_sizes,
+        BodySizes, CacheFigures, LoadSettings, distinct_search_paths, filtered_paths,
+        page_miss_paths, run_wrk, sample_catalogue, serve_api, serve_bare, shuffled, timed_build,
+        warm_up, warm_up_sizes,
     };
     let failed = |e: &dyn std::fmt::Display| CliError::Failed(e.to_string());
     let settings = LoadSettings {
@@ -480,12 +481,35 @@ async fn run_api(args: ApiBenchArgs) -> Result<u8, CliError> {
                 let dir = dir.clone();
                 tokio::task::spawn_blocking(move || run_wrk(&name, &base, &paths, &settings, &dir))
             };
+            let cached = *on == base;
+            let before = if cached {
+                Some(CacheFigures::of(on).await.map_err(CliError::Failed)?)
+            } else {
+                None
+            };
             let r = load(format!("{backend} {name}"), on.clone(), paths)
                 .await
                 .map_err(|e| failed(&e))?
                 .map_err(CliError::Failed)?;
             print_load(&r, Some(bare.requests_per_sec));
+            if let Some(before) = before {
+                let after = CacheFigures::of(on).await.map_err(CliError::Failed)?;
+                println!("{:<36} {}", "", after.since(&before));
+            }
         }
+        // A search's first read on the cached server (every course body cached by now,
+        // the page not): the usual path of a search nobody asked for lately.
+        let misses = page_miss_paths(&searches, 13);
+        let (s1, d1, b1) = (settings.clone(), dir.clone(), base.clone());
+        let name = format!("{backend} search x{}, page misses", misses.len());
+        let before = CacheFigures::of(&base).await.map_err(CliError::Failed)?;
+        let r = tokio::task::spawn_blocking(move || run_wrk(&name, &b1, &misses, &s1, &d1))
+            .await
+            .map_err(|e| failed(&e))?
+            .map_err(CliError::Failed)?;
+        print_load(&r, Some(bare.requests_per_sec));
+        let after = CacheFigures::of(&base).await.map_err(CliError::Failed)?;
+        println!("{:<36} {}", "", after.since(&before));
         // Latency without queueing behind the read pool: 4 connections, no cache.
         let quiet = LoadSettings {
             connections: 4,

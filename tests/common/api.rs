@@ -37,6 +37,15 @@ impl App {
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path}: not JSON ({e}): {text}"))
     }
 
+    /// GET `path`, asserting 200, as text.
+    pub async fn text(&self, path: &str) -> String {
+        let res = self.http.get(self.url(path)).send().await.expect("request");
+        let status = res.status();
+        let text = res.text().await.expect("body");
+        assert_eq!(status, 200, "GET {path}: {text}");
+        text
+    }
+
     /// Every course id of a list query, following `next` to the end.
     pub async fn all_ids(&self, path: &str) -> Vec<String> {
         let mut ids = Vec::new();
