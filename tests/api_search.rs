@@ -198,7 +198,42 @@ async fn the_index_follows_listings_that_dedup_moves(db: &TestDb) {
     assert_eq!(page["listings"].as_array().map(Vec::len), Some(2), "{page}");
 }
 
+async fn courses_found_only_by_their_descriptions_rank_by_the_shorter_title(db: &TestDb) {
+    demo_catalogue(&db.store).await;
+    let portal = ThaiPortal::start("th-desc").await;
+    let mut courses = thai_courses(
+        &[],
+        &[
+            ("DM00001", "การตลาดดิจิทัล", "Digital Marketing"),
+            (
+                "AH00001",
+                "ประวัติศาสตร์ศิลปะตะวันตกสมัยใหม่และร่วมสมัย",
+                "Modern and Contemporary Western Art History",
+            ),
+        ],
+    );
+    // The longer title's description says the word twice in a few words (what bm25
+    // would put first); the shorter title's says it once, in a long text.
+    courses["data"][0]["description"] = serde_json::json!(format!(
+        "<p>{} zebrafish {}</p>",
+        "Campaigns, channels and measurement. ".repeat(20),
+        "Analytics and budgets. ".repeat(20)
+    ));
+    courses["data"][1]["description"] = serde_json::json!("<p>zebrafish zebrafish</p>");
+    portal.serve(&courses).await;
+    sync(&db.store, std::slice::from_ref(&portal.source)).await;
+    let app = spawn(ApiState::new(db.store.clone())).await;
+    // No title, institution or instructor has the word: the whole page comes from the
+    // database's full-text index, ranked as the in-process index ranks (title hits, then
+    // the shorter title), on both backends.
+    assert_eq!(
+        flat(&found(&app, "zebrafish").await),
+        ["th-desc:DM00001", "th-desc:AH00001"]
+    );
+}
+
 on_both_backends!(
+    courses_found_only_by_their_descriptions_rank_by_the_shorter_title,
     the_index_follows_listings_that_dedup_moves,
     thai_chinese_and_english_queries_find_the_right_courses,
     relevance_ranks_title_matches_first,

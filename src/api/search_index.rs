@@ -9,7 +9,8 @@
 //!    `1 + Σ per term (10 in a title, else 3) + 1 / (2 + title length)` — title hits first,
 //!    then the shorter title;
 //! 2. the rest, found only with the descriptions: the database's full-text search
-//!    (`Store::course_keys_full_text`), its scores squashed into [0, 1).
+//!    (`Store::course_keys_full_text`), ranked by title hits, then the shorter title
+//!    (no bm25, on both backends), its scores squashed into [0, 1).
 //!
 //! A page is taken from tier 1 and, once that runs out, continued from tier 2 (courses
 //! already in tier 1 left out). The cursor's key (score, id) tells the tiers apart.

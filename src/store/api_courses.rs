@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use super::api_sql::{Sql, bind_params};
-use super::search::{Dialect, SearchQuery, push_hits};
+use super::search::{Dialect, HitScore, SearchQuery, push_hits};
 
 use super::interrupt::Interruptible;
 use super::{Store, StoreError, StoredListing, dispatch};
@@ -292,11 +292,11 @@ fn listings_of_course(d: Dialect, alias: &str) -> String {
 
 /// Starts a statement: the search hits as the CTE `h` when there is a search. (Computed
 /// once; on SQLite bm25() also needs the FTS query kept apart from the joins.)
-fn start_statement(q: &CourseQuery, d: Dialect) -> Sql {
+fn start_statement(q: &CourseQuery, d: Dialect, score: HitScore) -> Sql {
     let mut sql = Sql::default();
     if let Some(s) = &q.search {
         sql.push("WITH h AS MATERIALIZED (");
-        push_hits(&mut sql, d, s);
+        push_hits(&mut sql, d, s, score);
         sql.push(") ");
     }
     sql
@@ -314,8 +314,18 @@ fn push_course_conds(sql: &mut Sql, q: &CourseQuery) {
 
 /// `squash`: scores mapped into [0, 1) (`s / (1 + s)`, same order), below every score of
 /// the in-process index's first tier (see `api::search_index`).
+/// The in-process index asks for the rest of a page (`squash`) ranked by title hits,
+/// then the shorter title, on both backends: no bm25 (see [`HitScore::TitleHits`]).
 fn relevance_sql(q: &CourseQuery, d: Dialect, limit: i64, squash: bool) -> Sql {
-    let mut sql = start_statement(q, d);
+    let mut sql = start_statement(
+        q,
+        d,
+        if squash {
+            HitScore::TitleHits
+        } else {
+            HitScore::Rank
+        },
+    );
     let score = if squash {
         "MAX(h.score) / (1.0 + MAX(h.score))"
     } else {
@@ -355,7 +365,7 @@ fn relevance_sql(q: &CourseQuery, d: Dialect, limit: i64, squash: bool) -> Sql {
 }
 
 fn updated_sql(q: &CourseQuery, d: Dialect, limit: i64) -> Sql {
-    let mut sql = start_statement(q, d);
+    let mut sql = start_statement(q, d, HitScore::Unused);
     sql.push("SELECT c.id AS id, c.updated_at AS updated_at FROM courses c WHERE 1 = 1");
     push_course_conds(&mut sql, q);
     if let Some(CourseKey::Updated { at, id }) = &q.after {
@@ -381,7 +391,7 @@ fn updated_sql(q: &CourseQuery, d: Dialect, limit: i64) -> Sql {
 /// course exists; ties broken by listing and run id), so a page stops after `limit` rows
 /// instead of aggregating every upcoming run.
 fn start_sql(q: &CourseQuery, d: Dialect, after: Option<(DateTime<Utc>, &str)>, limit: i64) -> Sql {
-    let mut sql = start_statement(q, d);
+    let mut sql = start_statement(q, d, HitScore::Unused);
     // SQLite: walk runs in start order (its planner may otherwise start from a filter's
     // index and sort every upcoming run).
     sql.push(match d {
@@ -428,7 +438,7 @@ fn start_sql(q: &CourseQuery, d: Dialect, after: Option<(DateTime<Utc>, &str)>, 
 
 /// Courses without a next start, by id.
 fn no_start_sql(q: &CourseQuery, d: Dialect, after_id: Option<&str>, limit: i64) -> Sql {
-    let mut sql = start_statement(q, d);
+    let mut sql = start_statement(q, d, HitScore::Unused);
     sql.push("SELECT c.id AS id FROM courses c WHERE 1 = 1");
     push_course_conds(&mut sql, q);
     if let Some(id) = after_id {

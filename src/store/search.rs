@@ -81,28 +81,54 @@ impl SearchQuery {
     }
 }
 
+/// How [`push_hits`] scores a hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum HitScore {
+    /// The backend's ranking: SQLite's bm25 over the columns (titles weigh most);
+    /// PostgreSQL's title hits, then the shorter title.
+    Rank,
+    /// Title hits, then the shorter title, on both backends. SQLite's bm25 first reads
+    /// every row of each term to count them (its IDF), which made most of a search's
+    /// database time when the in-process index asks only for the rest of a page.
+    TitleHits,
+    /// No score (the page is sorted by something else): 0.
+    Unused,
+}
+
 /// Appends a `SELECT listing_id, course_id, status, score …` of the listings matching `q`
-/// (a higher score is a better match); the course and status come from the index, so
-/// a plain search needs no lookup of the listings themselves.
-pub(super) fn push_hits(sql: &mut Sql, dialect: Dialect, q: &SearchQuery) {
+/// (a higher score is a better match, as `score` says); the course and status come from
+/// the index, so a plain search needs no lookup of the listings themselves.
+pub(super) fn push_hits(sql: &mut Sql, dialect: Dialect, q: &SearchQuery, score: HitScore) {
     match dialect {
         Dialect::Sqlite => {
             let m = q.fts5_match();
             sql.push(
                 "SELECT s.listing_id AS listing_id, s.course_id AS course_id, s.status AS status, ",
             );
-            match (&m, q.short_terms().next()) {
+            match (score, &m, q.short_terms().next()) {
+                (HitScore::Unused, _, _) => {
+                    sql.push("0.0");
+                }
+                (HitScore::TitleHits, _, _) => {
+                    sql.push("(");
+                    for t in &q.terms {
+                        sql.push("(CASE WHEN listing_fts.title LIKE ")
+                            .bind(like_contains(t))
+                            .push(" ESCAPE '\\' THEN 2.0 ELSE 0.0 END) + ");
+                    }
+                    sql.push("1.0 / (2 + length(listing_fts.title)))");
+                }
                 // bm25 is lower-is-better; titles weigh most, then institutions and
                 // instructors, then descriptions.
-                (Some(_), _) => {
+                (HitScore::Rank, Some(_), _) => {
                     sql.push("-bm25(listing_fts, 10.0, 1.0, 3.0, 3.0)");
                 }
-                (None, Some(first)) => {
+                (HitScore::Rank, None, Some(first)) => {
                     sql.push("(CASE WHEN listing_fts.title LIKE ")
                         .bind(like_contains(first))
                         .push(" ESCAPE '\\' THEN 2.0 ELSE 1.0 END)");
                 }
-                (None, None) => {
+                (HitScore::Rank, None, None) => {
                     sql.push("0.0");
                 }
             }
@@ -133,18 +159,22 @@ pub(super) fn push_hits(sql: &mut Sql, dialect: Dialect, q: &SearchQuery) {
         }
         Dialect::Postgres => {
             sql.push(
-                "SELECT ls.listing_id AS listing_id, ls.course_id AS course_id, ls.status AS status, (",
+                "SELECT ls.listing_id AS listing_id, ls.course_id AS course_id, ls.status AS status, ",
             );
-            // Title hits rank first, then a shorter title (the terms are more of it).
-            // Cheap per hit: no trigram similarity is computed.
-            for t in &q.terms {
-                sql.push("(CASE WHEN ls.title LIKE ")
-                    .bind(like_contains(t))
-                    .push(" THEN 2.0 ELSE 0.0 END) + ");
+            if score == HitScore::Unused {
+                sql.push("0.0::float8");
+            } else {
+                // Title hits rank first, then a shorter title (the terms are more of it).
+                // Cheap per hit: no trigram similarity is computed.
+                sql.push("(");
+                for t in &q.terms {
+                    sql.push("(CASE WHEN ls.title LIKE ")
+                        .bind(like_contains(t))
+                        .push(" THEN 2.0 ELSE 0.0 END) + ");
+                }
+                sql.push("1.0 / (2 + length(ls.title)))::float8");
             }
-            sql.push(
-                "1.0 / (2 + length(ls.title)))::float8 AS score FROM listing_search ls WHERE 1 = 1",
-            );
+            sql.push(" AS score FROM listing_search ls WHERE 1 = 1");
             for t in &q.terms {
                 sql.push(" AND ls.doc LIKE ").bind(like_contains(t));
             }
