@@ -147,13 +147,23 @@ impl CachedBody {
     }
 
     /// This body as stored: gzip-compressed, with the identity bytes when kept.
+    /// A course body is compressed at the default level (once, then served many times);
+    /// a page, which keeps its identity bytes and is compressed at each miss (a search's
+    /// first read), at the fastest: a fifth of a page miss's time went to deflating a
+    /// 50 KB page at the default level, and the fast level's output is about a third
+    /// larger (5.3 KB against 4.1 KB for 24 courses).
     fn compressed(&self) -> std::io::Result<Self> {
+        let level = if self.keep_identity {
+            flate2::Compression::fast()
+        } else {
+            flate2::Compression::default()
+        };
         let gzip = match (&self.gzip, &self.identity) {
             (Some(gz), _) => gz.clone(),
             (None, Some(identity)) => {
                 let mut gz = flate2::write::GzEncoder::new(
                     Vec::with_capacity(identity.len() / 3 + 32),
-                    flate2::Compression::default(),
+                    level,
                 );
                 gz.write_all(identity)?;
                 Bytes::from(gz.finish()?)
