@@ -1258,8 +1258,10 @@ impl<'a> Forest<'a> {
             if size as usize > THRESHOLDS.max_cluster_size {
                 return false;
             }
+            // A contested part is no part: it may be either of two, so it is not the
+            // part of another contested cluster either.
             if let (Some(pa), Some(pb)) = (self.part[ra], self.part[rb])
-                && pa != pb
+                && (pa != pb || pa == CONTESTED_PART)
             {
                 return false;
             }
@@ -1356,5 +1358,40 @@ impl<'a> Forest<'a> {
             links: self.links,
             thresholds: THRESHOLDS,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dedup::TaggedTitle;
+
+    #[test]
+    fn a_contested_part_is_the_part_of_no_other_cluster() {
+        let records: Vec<MatchRecord> = ["Calculus I", "Calculus I", "Calculus I", "Calculus"]
+            .iter()
+            .zip(1u64..)
+            .map(|(title, id)| MatchRecord {
+                id,
+                source: "stepik".into(),
+                titles: vec![TaggedTitle {
+                    lang: None,
+                    text: (*title).into(),
+                }],
+                institutions: vec!["MIT".into()],
+                ..Default::default()
+            })
+            .collect();
+        let mut aliases = AliasTable::load_default().unwrap();
+        let mut prepared = prepare_all(&records, &mut aliases);
+        prepared[0].part_contested = true;
+        prepared[1].part_contested = true;
+        let mut forest = Forest::new(&records, &prepared, &Overrides::default());
+        assert!(
+            !forest.allowed(0, 1, Strength::Evidence),
+            "either may be either part"
+        );
+        assert!(!forest.allowed(0, 2, Strength::Key), "a named part");
+        assert!(forest.allowed(0, 3, Strength::Evidence), "no part named");
     }
 }
