@@ -939,3 +939,37 @@ fn a_part_outvoted_by_the_runs_of_its_course_key_is_evidence_of_no_part() {
         "the outvoted run is neither part"
     );
 }
+
+#[test]
+fn a_shared_key_links_no_records_whose_subject_labels_in_one_script_differ() {
+    let subject = |mut r: MatchRecord, s: &str| {
+        r.subject = Some(s.into());
+        r
+    };
+    let inst = "มหาวิทยาลัยเสิ่นหยาง";
+    let c = together(&[
+        subject(
+            with_key(
+                rec(1, "thaimooc", "Data Analysis", inst, &[]),
+                "course-v1:SHENYA+SHENYA903+2022_1",
+            ),
+            "วิทยาการคอมพิวเตอร์",
+        ),
+        subject(
+            with_key(
+                rec(2, "thaimooc", "Data Analytics", inst, &[]),
+                "course-v1:SHENYA+SHENYA903+2023_1",
+            ),
+            "บริหารธุรกิจ",
+        ),
+        subject(
+            with_key(
+                rec(3, "thaimooc", "Data Analysis", inst, &[]),
+                "course-v1:SHENYA+SHENYA903+2023_2",
+            ),
+            "วิทยาการคอมพิวเตอร์",
+        ),
+    ]);
+    assert_ne!(c[0], c[1]);
+    assert_eq!(c[0], c[2]);
+}

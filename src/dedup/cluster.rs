@@ -896,6 +896,15 @@ fn key_compatible(a: &Prepared, b: &Prepared) -> bool {
     if people_conflict(a, b) {
         return false;
     }
+    // Platforms number courses in small spaces (three digits per organisation), so a
+    // shared key of two courses is no rare accident: subject labels in one script that
+    // differ name two courses.
+    if let (Some((sa, ha)), Some((sb, hb))) = (a.subject, b.subject)
+        && sa == sb
+        && ha != hb
+    {
+        return false;
+    }
     let mut shared_script = false;
     for ta in &a.titles {
         for tb in &b.titles {

@@ -55,6 +55,8 @@ pub struct Prepared {
     /// that name another part ([`super::cluster`] sets it): the title may have lost a
     /// letter of its marker (`II` → `I`), so the record is no evidence of either part.
     pub part_contested: bool,
+    /// The subject label, folded and hashed, with its script.
+    pub subject: Option<(Script, u32)>,
     /// Squashed name keys of all instructors, hashed ([`hash32`]), sorted.
     pub people: Vec<u32>,
     /// Each instructor known by two or more name keys, as every pair of its packed keys
@@ -228,6 +230,10 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
             part_hidden,
             cut_of_series: false,
             part_contested: false,
+            subject: r.subject.as_deref().map(|s| {
+                let s = text::light(s);
+                (Script::dominant(&s), hash32(&s))
+            }),
             people,
             persons,
             people_script,
