@@ -813,3 +813,163 @@ fn instructors_link_across_institutions_named_in_different_scripts() {
         "one shared instructor across institutions is not enough"
     );
 }
+
+#[test]
+fn two_numbered_listings_of_one_platform_are_two_courses() {
+    // A platform that numbers the runs of a listing (`course/run`) lists a course once:
+    // `Computer Vision I` under a second listing id is another course (here the second
+    // part, whose `II` lost a letter), however alike its title and team.
+    let listed = |r: MatchRecord, id: &str| {
+        let mut r = r;
+        r.source_id = Some(id.into());
+        r
+    };
+    let c = together(&[
+        listed(
+            rec(
+                1,
+                "xuetangx",
+                "Computer Vision I",
+                "南昌师范大学",
+                &["邓丽"],
+            ),
+            "2109017/7401815",
+        ),
+        listed(
+            rec(
+                2,
+                "xuetangx",
+                "Computer Vision I",
+                "南昌师范大学",
+                &["邓丽"],
+            ),
+            "2109017/1691953",
+        ),
+        listed(
+            rec(
+                3,
+                "xuetangx",
+                "Computer Vision I",
+                "南昌师范大学",
+                &["邓丽"],
+            ),
+            "4136268/1475017",
+        ),
+        listed(
+            rec(
+                4,
+                "xuetangx",
+                "Computer Vision II",
+                "南昌师范大学",
+                &["邓丽"],
+            ),
+            "4136268/5550123",
+        ),
+        rec(5, "edx", "Computer Vision I", "南昌师范大学", &["邓丽"]),
+    ]);
+    assert_eq!(c[0], c[1], "runs of one listing");
+    assert_ne!(c[0], c[2], "a second listing of the platform");
+    assert_eq!(c[0], c[4], "the course on another platform still links");
+}
+
+#[test]
+fn a_part_outvoted_by_the_runs_of_its_course_key_is_evidence_of_no_part() {
+    // ThaiMOOC numbers a foreign institution's courses itself: `SHENYA903` holds the runs
+    // of part II, one of whose titles lost the `I` of its `II`. That run joins neither
+    // part by its title, and its key does not pull it into part II either (keys collide).
+    let people = ["Huang Wenxiu", "Xie Xiu", "Li Yu"];
+    let inst = "มหาวิทยาลัยเสิ่นหยาง";
+    let c = together(&[
+        with_key(
+            rec(
+                1,
+                "thaimooc",
+                "Introduction to Control Systems I",
+                inst,
+                &people,
+            ),
+            "course-v1:SHENYA+SHENYA338+2022_1",
+        ),
+        with_key(
+            rec(
+                2,
+                "thaimooc",
+                "Introduction to Control Systems I",
+                inst,
+                &people,
+            ),
+            "course-v1:SHENYA+SHENYA338+2023_2",
+        ),
+        with_key(
+            rec(
+                3,
+                "thaimooc",
+                "Introduction to Control Systems I",
+                inst,
+                &people,
+            ),
+            "course-v1:SHENYA+SHENYA903+2022_1",
+        ),
+        with_key(
+            rec(
+                4,
+                "thaimooc",
+                "Introduction to Control Systems II",
+                inst,
+                &people,
+            ),
+            "course-v1:SHENYA+SHENYA903+2022_2",
+        ),
+        with_key(
+            rec(
+                5,
+                "thaimooc",
+                "Introduction to Control Systems II",
+                inst,
+                &people,
+            ),
+            "course-v1:SHENYA+SHENYA903+2023_3",
+        ),
+    ]);
+    assert_eq!(c[0], c[1]);
+    assert_eq!(c[3], c[4]);
+    assert_ne!(c[0], c[3]);
+    assert!(
+        ![c[0], c[3]].contains(&c[2]),
+        "the outvoted run is neither part"
+    );
+}
+
+#[test]
+fn a_shared_key_links_no_records_whose_subject_labels_in_one_script_differ() {
+    let subject = |mut r: MatchRecord, s: &str| {
+        r.subject = Some(s.into());
+        r
+    };
+    let inst = "มหาวิทยาลัยเสิ่นหยาง";
+    let c = together(&[
+        subject(
+            with_key(
+                rec(1, "thaimooc", "Data Analysis", inst, &[]),
+                "course-v1:SHENYA+SHENYA903+2022_1",
+            ),
+            "วิทยาการคอมพิวเตอร์",
+        ),
+        subject(
+            with_key(
+                rec(2, "thaimooc", "Data Analytics", inst, &[]),
+                "course-v1:SHENYA+SHENYA903+2023_1",
+            ),
+            "บริหารธุรกิจ",
+        ),
+        subject(
+            with_key(
+                rec(3, "thaimooc", "Data Analysis", inst, &[]),
+                "course-v1:SHENYA+SHENYA903+2023_2",
+            ),
+            "วิทยาการคอมพิวเตอร์",
+        ),
+    ]);
+    assert_ne!(c[0], c[1]);
+    assert_eq!(c[0], c[2]);
+}

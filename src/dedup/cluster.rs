@@ -109,7 +109,8 @@ impl Clustering {
 /// identity and is extended (on a copy) with what the records teach.
 pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overrides) -> Clustering {
     let mut aliases = aliases.clone();
-    let prepared = prepare_all(records, &mut aliases);
+    let mut prepared = prepare_all(records, &mut aliases);
+    mark_contested_parts(&mut prepared);
     super::trace_memory("prepare");
     let mut forest = Forest::new(records, &prepared, overrides);
     super::trace_memory("forest");
@@ -130,6 +131,9 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     // known, no instructor conflict, and similar titles where they share a script.
     let mut by_key: FxHashMap<(u32, u32), Vec<usize>> = FxHashMap::default();
     for (i, p) in prepared.iter().enumerate() {
+        if p.part_contested {
+            continue;
+        }
         for key in &p.keys {
             let members = by_key.entry(*key).or_default();
             if let Some(&j) = members
@@ -185,6 +189,9 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
     let mut groups: FxHashMap<GroupKey<'_>, Vec<usize>> = FxHashMap::default();
     for (i, p) in prepared.iter().enumerate() {
         let Some(inst) = p.inst else { continue };
+        if p.part_contested {
+            continue;
+        }
         for t in &p.titles {
             if t.core.is_empty() {
                 continue;
@@ -889,6 +896,15 @@ fn key_compatible(a: &Prepared, b: &Prepared) -> bool {
     if people_conflict(a, b) {
         return false;
     }
+    // Platforms number courses in small spaces (three digits per organisation), so a
+    // shared key of two courses is no rare accident: subject labels in one script that
+    // differ name two courses.
+    if let (Some((sa, ha)), Some((sb, hb))) = (a.subject, b.subject)
+        && sa == sb
+        && ha != hb
+    {
+        return false;
+    }
     let mut shared_script = false;
     for ta in &a.titles {
         for tb in &b.titles {
@@ -901,6 +917,69 @@ fn key_compatible(a: &Prepared, b: &Prepared) -> bool {
         }
     }
     !shared_script
+}
+
+/// The part of a cluster holding a record whose part is contested
+/// ([`Prepared::part_contested`]): no title names it, so the cluster joins no cluster of a
+/// named part.
+const CONTESTED_PART: u8 = 0;
+
+/// A course key with more records than this is not looked at for contested parts (the
+/// runs of one listing are a handful).
+const CONTESTED_KEY_LIMIT: usize = 64;
+
+/// Marks the records whose title names a part that records sharing one of its course keys,
+/// and fit to be linked by it ([`key_compatible`]), outvote or tie with another part. The
+/// runs of one listing name one part; a title that names another may have lost a letter
+/// of its marker (`Control Systems I` among runs of `Control Systems II`), and keys
+/// collide (a platform's short course numbers), so neither its title nor its key says
+/// which part it is.
+fn mark_contested_parts(prepared: &mut [Prepared]) {
+    let mut by_key: FxHashMap<(u32, u32), Vec<usize>> = FxHashMap::default();
+    for (i, p) in prepared.iter().enumerate() {
+        if p.part.is_some() {
+            for key in &p.keys {
+                by_key.entry(*key).or_default().push(i);
+            }
+        }
+    }
+    let mut contested: Vec<usize> = Vec::new();
+    let mut votes: Vec<(u8, u32)> = Vec::new();
+    for members in by_key.values() {
+        if members.len() < 2 || members.len() > CONTESTED_KEY_LIMIT {
+            continue;
+        }
+        let first = prepared[members[0]].part;
+        if members.iter().all(|&m| prepared[m].part == first) {
+            continue;
+        }
+        for &i in members {
+            votes.clear();
+            for &j in members {
+                if j != i && !key_compatible(&prepared[i], &prepared[j]) {
+                    continue;
+                }
+                let Some(part) = prepared[j].part else {
+                    continue;
+                };
+                match votes.iter_mut().find(|(p, _)| *p == part) {
+                    Some((_, n)) => *n += 1,
+                    None => votes.push((part, 1)),
+                }
+            }
+            let own = prepared[i].part;
+            let mine = votes
+                .iter()
+                .find(|(p, _)| Some(*p) == own)
+                .map_or(0, |(_, n)| *n);
+            if votes.iter().any(|(p, n)| Some(*p) != own && *n >= mine) {
+                contested.push(i);
+            }
+        }
+    }
+    for i in contested {
+        prepared[i].part_contested = true;
+    }
 }
 
 /// How many distinct earlier clusters of a same-title group a record tries to join.
@@ -936,6 +1015,8 @@ struct Profile {
     people_scripts: u8,
     persons: Vec<(u64, u64)>,
     keys: Vec<(u32, u32)>,
+    /// Numbered listings (platform, listing; hashed, sorted) of the cluster's records.
+    listings: Vec<(u32, u32)>,
 }
 
 impl Profile {
@@ -951,6 +1032,7 @@ impl Profile {
             people,
             persons: p.persons.clone(),
             keys,
+            listings: p.numbered_listing.into_iter().collect(),
         }
     }
 
@@ -959,6 +1041,7 @@ impl Profile {
         self.people_scripts |= other.people_scripts;
         self.persons = merge_sorted(std::mem::take(&mut self.persons), other.persons);
         self.keys = merge_sorted(std::mem::take(&mut self.keys), other.keys);
+        self.listings = merge_sorted(std::mem::take(&mut self.listings), other.listings);
     }
 
     fn shares_person(&self, other: &Profile) -> bool {
@@ -969,6 +1052,19 @@ impl Profile {
     fn people_conflict(&self, other: &Profile) -> bool {
         self.people_scripts & other.people_scripts != 0
             && !sorted_intersect(&self.people, &other.people)
+    }
+
+    /// Both clusters hold numbered listings of one platform and share none of them: a
+    /// platform that numbers the runs of a listing lists a course once, so two of its
+    /// listings are two courses, however alike their titles and teams (the parts of a
+    /// series, one of whose titles lost the `I` of its `II`).
+    fn listing_conflict(&self, other: &Profile) -> bool {
+        if sorted_intersect(&self.listings, &other.listings) {
+            return false;
+        }
+        self.listings
+            .iter()
+            .any(|(platform, _)| other.listings.iter().any(|(p, _)| p == platform))
     }
 
     /// Both clusters carry keys of one organisation and share none of them.
@@ -1112,7 +1208,16 @@ impl<'a> Forest<'a> {
         Forest {
             parent: (0..records.len() as u32).collect(),
             size: vec![1; records.len()],
-            part: prepared.iter().map(|p| p.part).collect(),
+            part: prepared
+                .iter()
+                .map(|p| {
+                    if p.part_contested {
+                        Some(CONTESTED_PART)
+                    } else {
+                        p.part
+                    }
+                })
+                .collect(),
             span: records.iter().map(run_span).collect(),
             profile: prepared.iter().map(Profile::of).collect(),
             guarded,
@@ -1162,8 +1267,10 @@ impl<'a> Forest<'a> {
             if size as usize > THRESHOLDS.max_cluster_size {
                 return false;
             }
+            // A contested part is no part: it may be either of two, so it is not the
+            // part of another contested cluster either.
             if let (Some(pa), Some(pb)) = (self.part[ra], self.part[rb])
-                && pa != pb
+                && (pa != pb || pa == CONTESTED_PART)
             {
                 return false;
             }
@@ -1172,6 +1279,9 @@ impl<'a> Forest<'a> {
                 return false;
             }
             if strength == Strength::Evidence && x.key_conflict(y) && !x.shares_person(y) {
+                return false;
+            }
+            if strength == Strength::Evidence && x.listing_conflict(y) {
                 return false;
             }
             if strength == Strength::Evidence && runs_apart(self.span[ra], self.span[rb]) {
@@ -1257,5 +1367,40 @@ impl<'a> Forest<'a> {
             links: self.links,
             thresholds: THRESHOLDS,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dedup::TaggedTitle;
+
+    #[test]
+    fn a_contested_part_is_the_part_of_no_other_cluster() {
+        let records: Vec<MatchRecord> = ["Calculus I", "Calculus I", "Calculus I", "Calculus"]
+            .iter()
+            .zip(1u64..)
+            .map(|(title, id)| MatchRecord {
+                id,
+                source: "stepik".into(),
+                titles: vec![TaggedTitle {
+                    lang: None,
+                    text: (*title).into(),
+                }],
+                institutions: vec!["MIT".into()],
+                ..Default::default()
+            })
+            .collect();
+        let mut aliases = AliasTable::load_default().unwrap();
+        let mut prepared = prepare_all(&records, &mut aliases);
+        prepared[0].part_contested = true;
+        prepared[1].part_contested = true;
+        let mut forest = Forest::new(&records, &prepared, &Overrides::default());
+        assert!(
+            !forest.allowed(0, 1, Strength::Evidence),
+            "either may be either part"
+        );
+        assert!(!forest.allowed(0, 2, Strength::Key), "a named part");
+        assert!(forest.allowed(0, 3, Strength::Evidence), "no part named");
     }
 }

@@ -6,7 +6,9 @@ use std::rc::Rc;
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use super::alias::AliasTable;
-use super::record::{CourseIdentity, MatchRecord, course_identity, listing_of};
+use super::record::{
+    CourseIdentity, MatchRecord, course_identity, listing_of, numbered_listing_of,
+};
 use super::text::{self, Script, TitleCore, grams, split_bilingual, title_core};
 
 /// A full institution name as n-grams with its script.
@@ -32,6 +34,9 @@ pub struct Prepared {
     pub keys: Vec<(u32, u32)>,
     /// The listing id ([`listing_of`]), hashed.
     pub listing: Option<u64>,
+    /// The platform and listing, hashed, when the platform id names a run of a numbered
+    /// listing ([`numbered_listing_of`]): a course is listed once on such a platform.
+    pub numbered_listing: Option<(u32, u32)>,
     pub inst: Option<u32>,
     /// The institution's name as n-grams with its script, when it is a full name (not a
     /// one-word code): two different full names in one script are two institutions.
@@ -46,6 +51,12 @@ pub struct Prepared {
     /// begins ([`mark_cut_series_titles`]): the cut may have taken the marker off, so the
     /// title says nothing about which part of the series the record is.
     pub cut_of_series: bool,
+    /// The part its title names is outvoted (or tied) by records sharing its course key
+    /// that name another part ([`super::cluster`] sets it): the title may have lost a
+    /// letter of its marker (`II` → `I`), so the record is no evidence of either part.
+    pub part_contested: bool,
+    /// The subject label, folded and hashed, with its script.
+    pub subject: Option<(Script, u32)>,
     /// Squashed name keys of all instructors, hashed ([`hash32`]), sorted.
     pub people: Vec<u32>,
     /// Each instructor known by two or more name keys, as every pair of its packed keys
@@ -155,6 +166,11 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
             part = Some(p);
         }
         let part_hidden = part.is_none() && slug_cut && titles.iter().any(|t| t.cut);
+        let numbered_listing = r
+            .source_id
+            .as_deref()
+            .and_then(numbered_listing_of)
+            .map(|l| (hash32(&r.source), hash32(l)));
         let listing = listing.map(|l| hash64(&l));
         let mut people: Vec<u32> = Vec::new();
         let mut persons: Vec<(u64, u64)> = Vec::new();
@@ -198,6 +214,7 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
         out.push(Prepared {
             inst_name,
             listing,
+            numbered_listing,
             keys: {
                 let mut hashed: Vec<(u32, u32)> = ks
                     .iter()
@@ -212,6 +229,11 @@ pub fn prepare_all(records: &[MatchRecord], aliases: &mut AliasTable) -> Vec<Pre
             part,
             part_hidden,
             cut_of_series: false,
+            part_contested: false,
+            subject: r.subject.as_deref().map(|s| {
+                let s = text::light(s);
+                (Script::dominant(&s), hash32(&s))
+            }),
             people,
             persons,
             people_script,

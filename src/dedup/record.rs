@@ -174,15 +174,25 @@ pub fn listing_of(source_id: &str) -> Option<String> {
     if s.is_empty() || course_identity(s).is_some() {
         return None;
     }
-    let s = s.split(['?', '#']).next().unwrap_or(s);
-    if let Some((course, run)) = s.split_once('/')
-        && !course.is_empty()
-        && course.bytes().all(|b| b.is_ascii_digit())
-        && run.bytes().all(|b| b.is_ascii_digit())
-    {
+    if let Some(course) = numbered_listing_of(s) {
         return Some(course.to_owned());
     }
+    let s = s.split(['?', '#']).next().unwrap_or(s);
     Some(s.to_lowercase())
+}
+
+/// The listing of a platform id that names one run of a numbered listing (`course/run`,
+/// both numbers: `3581898/5659843` → `3581898`). A platform that numbers the runs of a
+/// listing lists a course once: its runs come under that one listing id, so two of its
+/// listing ids are two courses.
+pub fn numbered_listing_of(source_id: &str) -> Option<&str> {
+    let s = source_id.trim();
+    let s = s.split(['?', '#']).next().unwrap_or(s);
+    let (course, run) = s.split_once('/')?;
+    (!course.is_empty()
+        && course.bytes().all(|b| b.is_ascii_digit())
+        && run.bytes().all(|b| b.is_ascii_digit()))
+    .then_some(course)
 }
 
 #[cfg(test)]
@@ -205,5 +215,12 @@ mod tests {
         );
         assert_eq!(listing_of("3581898/5659843").as_deref(), Some("3581898"));
         assert_eq!(listing_of("course-v1:MITx+6.00x+2T2024"), None);
+    }
+
+    #[test]
+    fn only_course_and_run_numbers_name_a_numbered_listing() {
+        assert_eq!(numbered_listing_of("3581898/5659843"), Some("3581898"));
+        assert_eq!(numbered_listing_of("https://stepik.org/course/1234"), None);
+        assert_eq!(numbered_listing_of("ml-basics?session=2020-09"), None);
     }
 }
