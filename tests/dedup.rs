@@ -312,13 +312,8 @@ fn part_numbers_in_course_keys_keep_siblings_apart() {
 
 #[test]
 fn a_listing_id_shared_by_two_parts_links_no_run_of_unknown_part() {
-    let slug = |r: MatchRecord, s: &str| {
-        let mut r = r;
-        r.source_id = Some(s.into());
-        r
-    };
     let c = together(&[
-        slug(
+        with_slug(
             rec(
                 1,
                 "coursera",
@@ -328,7 +323,7 @@ fn a_listing_id_shared_by_two_parts_links_no_run_of_unknown_part() {
             ),
             "thai-culture-modern-p",
         ),
-        slug(
+        with_slug(
             rec(
                 2,
                 "coursera",
@@ -338,7 +333,7 @@ fn a_listing_id_shared_by_two_parts_links_no_run_of_unknown_part() {
             ),
             "thai-culture-modern-p?session=2020-09",
         ),
-        slug(
+        with_slug(
             rec(3, "coursera", "Тайская культура", "Omsk University", &[]),
             "thai-culture-modern-p?session=2021-09",
         ),
@@ -379,12 +374,8 @@ fn a_part_marker_before_a_bracketed_translation_keeps_siblings_apart() {
 
 #[test]
 fn part_markers_in_slugs_keep_siblings_apart() {
-    let slug = |mut r: MatchRecord, s: &str| {
-        r.source_id = Some(s.into());
-        r
-    };
     let c = together(&[
-        slug(
+        with_slug(
             rec(
                 1,
                 "coursera",
@@ -394,7 +385,7 @@ fn part_markers_in_slugs_keep_siblings_apart() {
             ),
             "c-programming-for-smart-cities-modern-perspectives-part-1",
         ),
-        slug(
+        with_slug(
             rec(
                 2,
                 "coursera",
@@ -404,7 +395,7 @@ fn part_markers_in_slugs_keep_siblings_apart() {
             ),
             "c-programming-for-smart-cities-modern-perspectives-part-2?session=2023-09",
         ),
-        slug(
+        with_slug(
             rec(
                 3,
                 "coursera",
@@ -819,13 +810,8 @@ fn two_numbered_listings_of_one_platform_are_two_courses() {
     // A platform that numbers the runs of a listing (`course/run`) lists a course once:
     // `Computer Vision I` under a second listing id is another course (here the second
     // part, whose `II` lost a letter), however alike its title and team.
-    let listed = |r: MatchRecord, id: &str| {
-        let mut r = r;
-        r.source_id = Some(id.into());
-        r
-    };
     let c = together(&[
-        listed(
+        with_slug(
             rec(
                 1,
                 "xuetangx",
@@ -835,7 +821,7 @@ fn two_numbered_listings_of_one_platform_are_two_courses() {
             ),
             "2109017/7401815",
         ),
-        listed(
+        with_slug(
             rec(
                 2,
                 "xuetangx",
@@ -845,7 +831,7 @@ fn two_numbered_listings_of_one_platform_are_two_courses() {
             ),
             "2109017/1691953",
         ),
-        listed(
+        with_slug(
             rec(
                 3,
                 "xuetangx",
@@ -855,7 +841,7 @@ fn two_numbered_listings_of_one_platform_are_two_courses() {
             ),
             "4136268/1475017",
         ),
-        listed(
+        with_slug(
             rec(
                 4,
                 "xuetangx",

@@ -390,30 +390,41 @@ pub async fn serve_api(
     Ok((base, Served { stop: tx, task }))
 }
 
-/// Requests every path once (8 at a time), so that a measurement of the cached server
-/// shows the cache's hit path; the "cache off" server shows the miss path.
-pub async fn warm_up(base: &str, paths: &[String]) -> Result<(), String> {
+/// GETs every path of `paths` from `base`, 8 at a time: the bodies when `keep`, else
+/// empty ones. The first failure is the error.
+async fn fetch_every(
+    base: &str,
+    paths: &[String],
+    keep: bool,
+) -> Result<Vec<axum::body::Bytes>, String> {
     use futures::StreamExt as _;
     let client = reqwest::Client::new();
-    let failures = futures::stream::iter(paths)
+    let bodies = futures::stream::iter(paths)
         .map(|p| {
             let client = client.clone();
             async move {
                 let res = client.get(format!("{base}{p}")).send().await;
-                res.map_err(|e| e.to_string())?
+                let body = res
+                    .map_err(|e| e.to_string())?
                     .bytes()
                     .await
-                    .map_err(|e| e.to_string())
+                    .map_err(|e| e.to_string())?;
+                Ok::<_, String>(if keep { body } else { axum::body::Bytes::new() })
             }
         })
         .buffer_unordered(8)
-        .filter_map(|r| async move { r.err() })
-        .collect::<Vec<String>>()
+        .collect::<Vec<_>>()
         .await;
-    match failures.first() {
-        Some(e) => Err(format!("warm-up request failed: {e}")),
-        None => Ok(()),
-    }
+    bodies
+        .into_iter()
+        .map(|b| b.map_err(|e| format!("warm-up request failed: {e}")))
+        .collect()
+}
+
+/// Requests every path once (8 at a time), so that a measurement of the cached server
+/// shows the cache's hit path; the "cache off" server shows the miss path.
+pub async fn warm_up(base: &str, paths: &[String]) -> Result<(), String> {
+    fetch_every(base, paths, false).await.map(|_| ())
 }
 
 /// Sizes of the bodies a warm-up read, in bytes.
@@ -443,26 +454,10 @@ impl BodySizes {
 
 /// Like [`warm_up`], and returns the sizes of the bodies read.
 pub async fn warm_up_sizes(base: &str, paths: &[String]) -> Result<BodySizes, String> {
-    use futures::StreamExt as _;
     use std::io::Write as _;
-    let client = reqwest::Client::new();
-    let bodies = futures::stream::iter(paths)
-        .map(|p| {
-            let client = client.clone();
-            async move {
-                let res = client.get(format!("{base}{p}")).send().await;
-                res.map_err(|e| e.to_string())?
-                    .bytes()
-                    .await
-                    .map_err(|e| e.to_string())
-            }
-        })
-        .buffer_unordered(8)
-        .collect::<Vec<Result<axum::body::Bytes, String>>>()
-        .await;
+    let bodies = fetch_every(base, paths, true).await?;
     let mut sizes = BodySizes::default();
     for body in bodies {
-        let body = body.map_err(|e| format!("warm-up request failed: {e}"))?;
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         gz.write_all(&body).map_err(|e| e.to_string())?;
         sizes

@@ -95,6 +95,21 @@ pub(super) enum HitScore {
     Unused,
 }
 
+/// Appends [`HitScore::TitleHits`]'s score of a hit whose title is `title`: title hits
+/// rank first, then a shorter title (the terms are more of it). Cheap per hit: no
+/// statistics, no trigram similarity. (`\` is PostgreSQL's default `LIKE` escape too.)
+fn push_title_hits(sql: &mut Sql, q: &SearchQuery, title: &str) {
+    sql.push("(");
+    for t in &q.terms {
+        sql.push("(CASE WHEN ")
+            .push(title)
+            .push(" LIKE ")
+            .bind(like_contains(t))
+            .push(" ESCAPE '\\' THEN 2.0 ELSE 0.0 END) + ");
+    }
+    sql.push("1.0 / (2 + length(").push(title).push(")))");
+}
+
 /// Appends a `SELECT listing_id, course_id, status, score …` of the listings matching `q`
 /// (a higher score is a better match, as `score` says); the course and status come from
 /// the index, so a plain search needs no lookup of the listings themselves.
@@ -109,15 +124,7 @@ pub(super) fn push_hits(sql: &mut Sql, dialect: Dialect, q: &SearchQuery, score:
                 (HitScore::Unused, _, _) => {
                     sql.push("0.0");
                 }
-                (HitScore::TitleHits, _, _) => {
-                    sql.push("(");
-                    for t in &q.terms {
-                        sql.push("(CASE WHEN listing_fts.title LIKE ")
-                            .bind(like_contains(t))
-                            .push(" ESCAPE '\\' THEN 2.0 ELSE 0.0 END) + ");
-                    }
-                    sql.push("1.0 / (2 + length(listing_fts.title)))");
-                }
+                (HitScore::TitleHits, _, _) => push_title_hits(sql, q, "listing_fts.title"),
                 // bm25 is lower-is-better; titles weigh most, then institutions and
                 // instructors, then descriptions.
                 (HitScore::Rank, Some(_), _) => {
@@ -164,15 +171,8 @@ pub(super) fn push_hits(sql: &mut Sql, dialect: Dialect, q: &SearchQuery, score:
             if score == HitScore::Unused {
                 sql.push("0.0::float8");
             } else {
-                // Title hits rank first, then a shorter title (the terms are more of it).
-                // Cheap per hit: no trigram similarity is computed.
-                sql.push("(");
-                for t in &q.terms {
-                    sql.push("(CASE WHEN ls.title LIKE ")
-                        .bind(like_contains(t))
-                        .push(" THEN 2.0 ELSE 0.0 END) + ");
-                }
-                sql.push("1.0 / (2 + length(ls.title)))::float8");
+                push_title_hits(sql, q, "ls.title");
+                sql.push("::float8");
             }
             sql.push(" AS score FROM listing_search ls WHERE 1 = 1");
             for t in &q.terms {
