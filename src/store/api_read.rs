@@ -88,7 +88,7 @@ impl Store {
     /// entry. Unordered, without repeats.
     pub async fn changed_courses(&self, after: i64, upto: i64) -> Result<Vec<String>, StoreError> {
         let ids = dispatch!(self, DB, pool => {
-            sqlx::query(
+            sqlx::query_scalar::<_, String>(
                 "SELECT entity_id AS id FROM changes
                  WHERE seq > $1 AND seq <= $2 AND entity = 'course'
                  UNION SELECT related_id FROM changes
@@ -100,9 +100,6 @@ impl Store {
             .bind(upto)
             .fetch_all(pool)
             .await?
-            .iter()
-            .map(|r| r.try_get::<String, _>("id"))
-            .collect::<Result<Vec<_>, sqlx::Error>>()?
         });
         Ok(ids)
     }
@@ -111,12 +108,9 @@ impl Store {
     /// load over the whole catalogue).
     pub async fn course_ids(&self) -> Result<Vec<String>, StoreError> {
         let ids = dispatch!(self, DB, pool => {
-            sqlx::query("SELECT id FROM courses WHERE merged_into IS NULL ORDER BY id")
+            sqlx::query_scalar::<_, String>("SELECT id FROM courses WHERE merged_into IS NULL ORDER BY id")
                 .fetch_all(pool)
                 .await?
-                .iter()
-                .map(|r| r.try_get::<String, _>("id"))
-                .collect::<Result<Vec<_>, sqlx::Error>>()?
         });
         Ok(ids)
     }
