@@ -496,10 +496,6 @@ fn a_cut_title_that_begins_a_series_title_of_its_institution_links_to_no_part() 
 
 #[test]
 fn a_shared_instructor_links_no_look_alike_titles_of_different_subjects() {
-    let with_subject = |mut r: MatchRecord, subject: &str| {
-        r.subject = Some(subject.into());
-        r
-    };
     let c = together(&[
         with_subject(
             rec(
@@ -551,10 +547,6 @@ fn a_shared_instructor_links_no_look_alike_titles_of_different_subjects() {
 
 #[test]
 fn similar_titles_of_different_subjects_stay_apart() {
-    let with_subject = |mut r: MatchRecord, subject: &str| {
-        r.subject = Some(subject.into());
-        r
-    };
     let c = together(&[
         with_subject(
             rec(1, "edx", "Introduction to Data Analysis", "MIT", &[]),
@@ -621,6 +613,11 @@ fn a_listing_spans_its_runs_when_its_runs_are_far_apart() {
         },
     ]);
     assert_eq!(c[0], c[1], "the edX listing still ran in 2020");
+}
+
+fn with_subject(mut r: MatchRecord, subject: &str) -> MatchRecord {
+    r.subject = Some(subject.into());
+    r
 }
 
 fn with_slug(mut r: MatchRecord, slug: &str) -> MatchRecord {
