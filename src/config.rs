@@ -224,9 +224,10 @@ pub const DEFAULT_API_MAX_BODY_BYTES: usize = 64 * 1024;
 /// The default `[api] cache_max_bytes`: bodies are stored gzip-compressed (every course
 /// of the API benchmark's 100k-course catalogue took 85 MiB, bookkeeping included), and
 /// an eighth goes to decompressed copies of hot course bodies for clients without gzip,
-/// so this holds every course of such a catalogue and about 2 500 pages of 20 courses
-/// beside them (a page keeps its identity bytes: about 48 KiB). At 128 MiB, that
-/// catalogue left room for 500 pages, and a thousand hot searches kept missing.
+/// so this holds every course of such a catalogue and about 3 500 pages of 20 courses
+/// beside them (a page keeps its identity bytes: 1 000 search pages took 36–38 MiB in
+/// that benchmark). At 128 MiB, that catalogue left room for about 700 pages, and a
+/// thousand hot searches kept missing.
 pub const DEFAULT_API_CACHE_MAX_BYTES: u64 = 256 * 1024 * 1024;
 /// The default `[api] cache_poll_ms`.
 pub const DEFAULT_API_CACHE_POLL_MS: u64 = 1000;

@@ -807,47 +807,17 @@ fn two_numbered_listings_of_one_platform_are_two_courses() {
     // A platform that numbers the runs of a listing (`course/run`) lists a course once:
     // `Computer Vision I` under a second listing id is another course (here the second
     // part, whose `II` lost a letter), however alike its title and team.
+    let run = |id, title, platform_id| {
+        with_slug(
+            rec(id, "xuetangx", title, "南昌师范大学", &["邓丽"]),
+            platform_id,
+        )
+    };
     let c = together(&[
-        with_slug(
-            rec(
-                1,
-                "xuetangx",
-                "Computer Vision I",
-                "南昌师范大学",
-                &["邓丽"],
-            ),
-            "2109017/7401815",
-        ),
-        with_slug(
-            rec(
-                2,
-                "xuetangx",
-                "Computer Vision I",
-                "南昌师范大学",
-                &["邓丽"],
-            ),
-            "2109017/1691953",
-        ),
-        with_slug(
-            rec(
-                3,
-                "xuetangx",
-                "Computer Vision I",
-                "南昌师范大学",
-                &["邓丽"],
-            ),
-            "4136268/1475017",
-        ),
-        with_slug(
-            rec(
-                4,
-                "xuetangx",
-                "Computer Vision II",
-                "南昌师范大学",
-                &["邓丽"],
-            ),
-            "4136268/5550123",
-        ),
+        run(1, "Computer Vision I", "2109017/7401815"),
+        run(2, "Computer Vision I", "2109017/1691953"),
+        run(3, "Computer Vision I", "4136268/1475017"),
+        run(4, "Computer Vision II", "4136268/5550123"),
         rec(5, "edx", "Computer Vision I", "南昌师范大学", &["邓丽"]),
     ]);
     assert_eq!(c[0], c[1], "runs of one listing");

@@ -395,12 +395,12 @@ impl ResponseCache {
         let Some(entries) = &self.entries else {
             return Lookup::Miss(Fill(None));
         };
-        // An expired entry is removed and looked up again (once: a racing writer may put
-        // it back, already expired, in between; then this request reads without a guard).
         let counted = |result: &'static str| {
             ::metrics::counter!("coursefed_api_cache_lookups_total", "kind" => kind_of(key), "result" => result)
                 .increment(1);
         };
+        // An expired entry is removed and looked up again (once: a racing writer may put
+        // it back, already expired, in between; then this request reads without a guard).
         for _ in 0..2 {
             match entries.get_value_or_guard_async(key).await {
                 Ok(hit) if hit.expires > Instant::now() => {

@@ -268,7 +268,7 @@ pub fn cluster(records: &[MatchRecord], aliases: &AliasTable, overrides: &Overri
             .collect();
         let group_subjects: Vec<Vec<(Script, u32)>> = gs
             .iter()
-            .map(|&g| subjects_of(&group_list[g].1, records))
+            .map(|&g| subjects_of(&group_list[g].1, &prepared))
             .collect();
         for x in 0..gs.len() {
             for y in x + 1..gs.len() {
@@ -421,14 +421,10 @@ fn group_features<'a>(
 
 /// The subject labels of a title group's records, folded and hashed, with their script;
 /// sorted.
-fn subjects_of(members: &[usize], records: &[MatchRecord]) -> Vec<(Script, u32)> {
+fn subjects_of(members: &[usize], prepared: &[Prepared]) -> Vec<(Script, u32)> {
     let mut out: Vec<(Script, u32)> = members
         .iter()
-        .filter_map(|&m| records[m].subject.as_deref())
-        .map(|s| {
-            let s = super::text::light(s);
-            (Script::dominant(&s), hash32(&s))
-        })
+        .filter_map(|&m| prepared[m].subject)
         .collect();
     out.sort_unstable();
     out.dedup();
@@ -899,10 +895,7 @@ fn key_compatible(a: &Prepared, b: &Prepared) -> bool {
     // Platforms number courses in small spaces (three digits per organisation), so a
     // shared key of two courses is no rare accident: subject labels in one script that
     // differ name two courses.
-    if let (Some((sa, ha)), Some((sb, hb))) = (a.subject, b.subject)
-        && sa == sb
-        && ha != hb
-    {
+    if subjects_differ(a.subject.as_slice(), b.subject.as_slice()) {
         return false;
     }
     let mut shared_script = false;

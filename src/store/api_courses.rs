@@ -312,10 +312,10 @@ fn push_course_conds(sql: &mut Sql, q: &CourseQuery) {
     }
 }
 
-/// `squash`: scores mapped into [0, 1) (`s / (1 + s)`, same order), below every score of
-/// the in-process index's first tier (see `api::search_index`).
-/// The in-process index asks for the rest of a page (`squash`) ranked by title hits,
-/// then the shorter title, on both backends: no bm25 (see [`HitScore::TitleHits`]).
+/// `squash`: the in-process index asks for the rest of a page (see `api::search_index`),
+/// ranked by title hits, then the shorter title, on both backends (no bm25: see
+/// [`HitScore::TitleHits`]), with scores mapped into [0, 1) (`s / (1 + s)`, same order),
+/// below every score of the index's first tier.
 fn relevance_sql(q: &CourseQuery, d: Dialect, limit: i64, squash: bool) -> Sql {
     let mut sql = start_statement(
         q,
