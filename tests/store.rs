@@ -398,7 +398,70 @@ async fn reopening_the_database_keeps_the_catalogue(db: &TestDb) {
     again.close().await;
 }
 
+/// Segments of SQLite's FTS5 index (each write transaction adds one until they merge).
+async fn full_text_segments(url: &str) -> i64 {
+    use sqlx::Connection;
+    let mut conn = sqlx::SqliteConnection::connect(url).await.unwrap();
+    let n = sqlx::query_scalar("SELECT count(DISTINCT segid) FROM listing_fts_idx")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    conn.close().await.unwrap();
+    n
+}
+
+async fn a_large_apply_compacts_the_full_text_index(db: &TestDb) {
+    let store = &db.store;
+    store.upsert_source(&source()).await.unwrap();
+    let sqlite = store.backend_name() == "sqlite";
+    // Small applies add a segment each and are left as they are.
+    let mut ids: Vec<String> = Vec::new();
+    for i in 0..3 {
+        ids.push(format!("S+{i}"));
+        apply(store, ids.iter().map(|id| draft(id)).collect()).await;
+    }
+    if sqlite {
+        assert!(full_text_segments(&db.url).await > 1);
+    }
+    let big = coursefed::store::search::COMPACT_FULL_TEXT_AFTER as usize;
+    ids.extend((0..big).map(|i| format!("B+{i}")));
+    let stats = apply(store, ids.iter().map(|id| draft(id)).collect()).await;
+    assert_eq!(stats.created, big as u64);
+    if sqlite {
+        assert_eq!(full_text_segments(&db.url).await, 1);
+    }
+    // Compacted, the index still finds what it held before and what the apply added.
+    for id in ["S+1", "B+999"] {
+        let q = coursefed::store::CourseQuery {
+            search: Some(coursefed::store::SearchQuery::parse(&title_of(id)).unwrap()),
+            languages: Vec::new(),
+            sources: Vec::new(),
+            institution: None,
+            subject: None,
+            availability: Vec::new(),
+            starts_after: None,
+            starts_before: None,
+            free: None,
+            certificate: None,
+            status: coursefed::store::StatusFilter::Active,
+            sort: coursefed::store::CourseSort::Relevance,
+            after: None,
+            limit: 100,
+            now: Utc::now(),
+        };
+        let page = store.course_page(&q).await.unwrap();
+        let course = store
+            .get_listing(&format!("edx:{id}"))
+            .await
+            .unwrap()
+            .unwrap()
+            .course_id;
+        assert!(page.ids.contains(&course), "{id}: {:?}", page.ids);
+    }
+}
+
 on_both_backends!(
+    a_large_apply_compacts_the_full_text_index,
     unchanged_second_run_rewrites_nothing,
     stored_listing_reads_back_as_written,
     changed_listing_is_updated_and_logged,

@@ -29,9 +29,6 @@ pub enum ApiError {
     /// The request conflicts with work in progress (409).
     #[error("{0}")]
     Conflict(String),
-    /// The endpoint exists but is not built yet (501).
-    #[error("{0}")]
-    NotImplemented(String),
     /// The database or another dependency is not ready (503).
     #[error("{0}")]
     Unavailable(String),
@@ -58,7 +55,6 @@ impl ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::NotImplemented(_) => StatusCode::NOT_IMPLEMENTED,
             Self::Unavailable(_) | Self::Timeout(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

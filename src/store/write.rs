@@ -495,6 +495,11 @@ impl Store {
             finish_run_row!(&mut *tx, run_id, outcome, stats, note);
             tx.commit().await?;
         });
+        if applied.created + applied.updated >= super::search::COMPACT_FULL_TEXT_AFTER
+            && let Err(e) = self.compact_full_text().await
+        {
+            tracing::warn!(source = %source_id, run = run_id, error = %e, "Full-text index not compacted; searches stay slower until the next large apply.");
+        }
         Ok(ApplyReport {
             stats,
             changed,
