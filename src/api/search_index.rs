@@ -1,8 +1,11 @@
 //! The in-process search index of the read API: titles (every language), institutions and
-//! instructors of every listing, held in memory with a character-trigram inverted index,
-//! so a search (`q` with no filter but `status`) finds and ranks its first tier of courses
-//! without the database. Trigrams need no word segmentation: Thai and Chinese match like
-//! English and Russian.
+//! instructors of every listing, held in memory with inverted indexes of their 1-, 2- and
+//! 3-character pieces, one for titles and one for names, so a search (`q` with no filter
+//! but `status`) finds and ranks its first tier of courses without the database. Pieces
+//! need no word segmentation: Thai and Chinese match like English and Russian. A term of
+//! three characters or fewer is one piece, whose lists are exactly the listings holding
+//! it (no text is checked); a longer one's candidates are checked against the text. The
+//! rarest term gives the candidates, the others filter them.
 //!
 //! Ranking, by course (its best listing), in two tiers:
 //! 1. every term found in a title, an institution or an instructor (this index): score
@@ -75,8 +78,10 @@ struct Inner {
     slot_of: HashMap<Arc<str>, u32>,
     courses: Vec<CourseEntry>,
     course_of: HashMap<Arc<str>, u32>,
-    /// Trigram → slots, ascending (new slots are appended).
-    postings: HashMap<u64, Vec<u32>>,
+    /// N-gram of a title → slots, ascending (new slots are appended).
+    title_postings: HashMap<u64, Vec<u32>>,
+    /// N-gram of an institution or instructor → slots, ascending.
+    people_postings: HashMap<u64, Vec<u32>>,
     dead: usize,
 }
 
@@ -102,8 +107,10 @@ fn term_keys(term: &str) -> Vec<u64> {
     chars.windows(3).map(key).collect()
 }
 
-/// The unigrams, bigrams and trigrams of `text` (lines are separate: none spans two).
-fn ngrams_into(text: &str, out: &mut Vec<u64>) {
+/// The distinct unigrams, bigrams and trigrams of `text` (lines are separate: none spans
+/// two).
+fn ngrams(text: &str) -> Vec<u64> {
+    let mut out = Vec::new();
     for line in text.split('\n') {
         let chars: Vec<char> = line.chars().collect();
         for n in 1..=3 {
@@ -112,6 +119,53 @@ fn ngrams_into(text: &str, out: &mut Vec<u64>) {
             }
         }
     }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Appends `slot` to the postings of every n-gram of `text`.
+fn post(postings: &mut HashMap<u64, Vec<u32>>, text: &str, slot: u32) {
+    for k in ngrams(text) {
+        postings.entry(k).or_default().push(slot);
+    }
+}
+
+/// The slots whose field holds `term`, from that field's postings: the intersection of
+/// the term's n-gram lists, then — unless the term is a single n-gram (three characters
+/// or fewer), whose list is exactly the slots holding it — each candidate checked by
+/// `holds`.
+fn slots_holding(
+    postings: &HashMap<u64, Vec<u32>>,
+    keys: &[u64],
+    holds: impl Fn(u32) -> bool,
+) -> Vec<u32> {
+    let mut lists: Vec<&[u32]> = Vec::with_capacity(keys.len());
+    for k in keys {
+        match postings.get(k) {
+            Some(l) => lists.push(l),
+            None => return Vec::new(),
+        }
+    }
+    lists.sort_by_key(|l| (l.len(), l.as_ptr()));
+    lists.dedup_by_key(|l| l.as_ptr());
+    let Some(first) = lists.first() else {
+        return Vec::new();
+    };
+    let mut out: Vec<u32> = first.to_vec();
+    if lists.len() == 1 && keys.len() == 1 {
+        return out;
+    }
+    for l in &lists[1..] {
+        // Every candidate is checked against the term anyway: once few are left,
+        // checking them costs less than walking more lists.
+        if out.len() <= FEW_CANDIDATES {
+            break;
+        }
+        out = intersect(&out, l);
+    }
+    out.retain(|s| holds(*s));
+    out
 }
 
 impl Inner {
@@ -162,14 +216,8 @@ impl Inner {
         let Ok(slot) = u32::try_from(self.docs.len()) else {
             return;
         };
-        let mut keys = Vec::new();
-        ngrams_into(&titles, &mut keys);
-        ngrams_into(&people, &mut keys);
-        keys.sort_unstable();
-        keys.dedup();
-        for k in keys {
-            self.postings.entry(k).or_default().push(slot);
-        }
+        post(&mut self.title_postings, &titles, slot);
+        post(&mut self.people_postings, &people, slot);
         let course = self.course_slot(&d.course_id);
         self.courses[course as usize].slots.push(slot);
         let listing: Arc<str> = Arc::from(d.listing_id.as_str());
@@ -193,14 +241,8 @@ impl Inner {
         };
         for d in self.docs.into_iter().filter(|d| !d.dead) {
             let slot = u32::try_from(fresh.docs.len()).unwrap_or(u32::MAX);
-            let mut keys = Vec::new();
-            ngrams_into(&d.titles, &mut keys);
-            ngrams_into(&d.people, &mut keys);
-            keys.sort_unstable();
-            keys.dedup();
-            for k in keys {
-                fresh.postings.entry(k).or_default().push(slot);
-            }
+            post(&mut fresh.title_postings, &d.titles, slot);
+            post(&mut fresh.people_postings, &d.people, slot);
             let course_id = self.courses[d.course as usize].id.clone();
             let course = fresh.course_slot(&course_id);
             fresh.courses[course as usize].slots.push(slot);
@@ -210,30 +252,90 @@ impl Inner {
         fresh
     }
 
-    /// Slots that may match every term: the intersection of the terms' n-gram postings.
-    fn candidates(&self, q: &SearchQuery) -> Vec<u32> {
-        let mut lists: Vec<&[u32]> = Vec::new();
-        for t in &q.terms {
-            for k in term_keys(t) {
-                match self.postings.get(&k) {
-                    Some(l) => lists.push(l),
-                    None => return Vec::new(),
-                }
-            }
-        }
-        lists.sort_by_key(|l| (l.len(), l.as_ptr()));
-        lists.dedup_by_key(|l| l.as_ptr());
-        let Some(first) = lists.first() else {
+    /// The slots matching every term of `q`, ascending, each with its score: per term
+    /// [`TITLE_WEIGHT`] when a title holds it, else [`PEOPLE_WEIGHT`] when an institution
+    /// or instructor does.
+    fn matches(&self, q: &SearchQuery) -> Vec<(u32, f64)> {
+        let posted =
+            |postings: &HashMap<u64, Vec<u32>>, k: &u64| postings.get(k).map_or(0, Vec::len);
+        // Terms by the length of their shortest n-gram list: the rarest term gives the
+        // candidates, the others only filter them.
+        let mut terms: Vec<(&str, Vec<u64>, usize)> = q
+            .terms
+            .iter()
+            .map(|t| {
+                let keys = term_keys(t);
+                let fewest = keys
+                    .iter()
+                    .map(|k| posted(&self.title_postings, k) + posted(&self.people_postings, k))
+                    .min()
+                    .unwrap_or(0);
+                (t.as_str(), keys, fewest)
+            })
+            .collect();
+        terms.sort_by_key(|(_, _, n)| *n);
+        let Some(((first, keys, _), rest)) = terms.split_first() else {
             return Vec::new();
         };
-        let mut out: Vec<u32> = first.to_vec();
-        for l in &lists[1..] {
-            // Every candidate is checked against the terms anyway: once few are left,
-            // checking them costs less than walking more lists.
-            if out.len() <= FEW_CANDIDATES {
+        let doc = |s: u32| &self.docs[s as usize];
+        let titles = slots_holding(&self.title_postings, keys, |s| {
+            doc(s).titles.contains(first)
+        });
+        let people = slots_holding(&self.people_postings, keys, |s| {
+            doc(s).people.contains(first)
+        });
+        // The rarest term's slots, merged: a title hit where both hold it.
+        let mut out: Vec<(u32, f64)> = Vec::with_capacity(titles.len() + people.len());
+        let (mut i, mut j) = (0, 0);
+        loop {
+            match (titles.get(i), people.get(j)) {
+                (Some(a), Some(b)) if a == b => {
+                    out.push((*a, TITLE_WEIGHT));
+                    i += 1;
+                    j += 1;
+                }
+                (Some(a), Some(b)) if a < b => {
+                    out.push((*a, TITLE_WEIGHT));
+                    i += 1;
+                }
+                (Some(a), None) => {
+                    out.push((*a, TITLE_WEIGHT));
+                    i += 1;
+                }
+                (_, Some(b)) => {
+                    out.push((*b, PEOPLE_WEIGHT));
+                    j += 1;
+                }
+                (None, None) => break,
+            }
+        }
+        for (term, keys, _) in rest {
+            // A single n-gram's lists are exact: look the slot up instead of the text.
+            let exact = match keys.as_slice() {
+                [k] => Some((self.title_postings.get(k), self.people_postings.get(k))),
+                _ => None,
+            };
+            let in_list =
+                |l: Option<&Vec<u32>>, s: &u32| l.is_some_and(|l| l.binary_search(s).is_ok());
+            out.retain_mut(|(slot, score)| {
+                let (in_title, in_people) = match exact {
+                    Some((t, p)) => (in_list(t, slot), in_list(p, slot)),
+                    None => {
+                        let d = doc(*slot);
+                        let t = d.titles.contains(term);
+                        (t, !t && d.people.contains(term))
+                    }
+                };
+                if in_title {
+                    *score += TITLE_WEIGHT;
+                } else if in_people {
+                    *score += PEOPLE_WEIGHT;
+                }
+                in_title || in_people
+            });
+            if out.is_empty() {
                 break;
             }
-            out = intersect(&out, l);
         }
         out
     }
@@ -242,13 +344,16 @@ impl Inner {
     /// no order.
     fn search(&self, q: &SearchQuery, status: StatusFilter) -> Vec<(f64, u32)> {
         thread_local! {
+            /// The best score per course slot so far; all 0.0 between searches (only the
+            /// entries a search touched are reset, not the whole vector).
             static BEST: std::cell::RefCell<Vec<f64>> = const { std::cell::RefCell::new(Vec::new()) };
         }
         BEST.with_borrow_mut(|best| {
-            best.clear();
-            best.resize(self.courses.len(), 0.0);
+            if best.len() < self.courses.len() {
+                best.resize(self.courses.len(), 0.0);
+            }
             let mut touched: Vec<u32> = Vec::new();
-            for slot in self.candidates(q) {
+            for (slot, score) in self.matches(q) {
                 let d = &self.docs[slot as usize];
                 if d.dead {
                     continue;
@@ -258,22 +363,7 @@ impl Inner {
                     StatusFilter::Withdrawn if d.active => continue,
                     _ => {}
                 }
-                let mut score = 0.0;
-                let mut all = true;
-                for t in &q.terms {
-                    if d.titles.contains(t.as_str()) {
-                        score += TITLE_WEIGHT;
-                    } else if d.people.contains(t.as_str()) {
-                        score += PEOPLE_WEIGHT;
-                    } else {
-                        all = false;
-                        break;
-                    }
-                }
-                if !all {
-                    continue;
-                }
-                score += 1.0 / (2.0 + f64::from(d.title_chars));
+                let score = score + 1.0 / (2.0 + f64::from(d.title_chars));
                 let b = &mut best[d.course as usize];
                 if *b == 0.0 {
                     touched.push(d.course);
@@ -282,18 +372,22 @@ impl Inner {
                     *b = score;
                 }
             }
-            touched
-                .into_iter()
+            let hits = touched
+                .iter()
                 .filter(|c| {
                     // A withdrawn course has no active listing left.
                     status != StatusFilter::Withdrawn
-                        || !self.courses[*c as usize]
+                        || !self.courses[**c as usize]
                             .slots
                             .iter()
                             .any(|s| self.docs[*s as usize].active)
                 })
-                .map(|c| (1.0 + best[c as usize], c))
-                .collect()
+                .map(|c| (1.0 + best[*c as usize], *c))
+                .collect();
+            for c in touched {
+                best[c as usize] = 0.0;
+            }
+            hits
         })
     }
 
@@ -462,7 +556,7 @@ impl SearchIndex {
         }
         tracing::debug!(
             listings = inner.slot_of.len(),
-            trigrams = inner.postings.len(),
+            ngrams = inner.title_postings.len() + inner.people_postings.len(),
             ms = started.elapsed().as_millis() as u64,
             "Search index built."
         );
@@ -765,5 +859,92 @@ mod tests {
         assert_eq!(intersect(&small, &a), want(&small, &a));
         assert_eq!(intersect(&a, &small), want(&small, &a));
         assert!(intersect(&[], &a).is_empty());
+    }
+
+    #[test]
+    fn every_hit_and_score_is_what_a_scan_of_the_fields_finds() {
+        // Many listings sharing words in titles and names, some withdrawn, two per course.
+        let words = [
+            "data",
+            "to",
+            "数据结构",
+            "ข้อมูล",
+            "tr",
+            "ия",
+            "a",
+            "science",
+            "lab",
+        ];
+        let docs: Vec<SearchDoc> = (0..400)
+            .map(|i| {
+                let title = format!(
+                    "{} {} {i}",
+                    words[i % words.len()],
+                    words[(i / 3) % words.len()]
+                );
+                let person = format!("{} Institute", words[(i / 7) % words.len()]);
+                SearchDoc {
+                    listing_id: format!("s:{i}"),
+                    course_id: format!("c{}", i / 2),
+                    active: i % 5 != 0,
+                    titles: vec![title],
+                    people: vec![person, format!("Ann {}", i % 13)],
+                }
+            })
+            .collect();
+        let i = index(&docs);
+        let queries = [
+            "to",
+            "a",
+            "tr",
+            "ия",
+            "data",
+            "数据",
+            "数据结构",
+            "ข้อมูล",
+            "science lab",
+            "data institute",
+            "ann 7",
+            "to a",
+            "lab 12",
+            "zz",
+            "ta sc",
+        ];
+        for q in queries {
+            let parsed = SearchQuery::parse(q).unwrap();
+            let mut want: HashMap<String, f64> = HashMap::new();
+            for d in docs.iter().filter(|d| d.active) {
+                let title = normalise(&d.titles[0]);
+                let people = d.people.iter().map(|p| normalise(p)).collect::<Vec<_>>();
+                let mut score = 0.0;
+                let all = parsed.terms.iter().all(|t| {
+                    if title.contains(t.as_str()) {
+                        score += TITLE_WEIGHT;
+                    } else if people.iter().any(|p| p.contains(t.as_str())) {
+                        score += PEOPLE_WEIGHT;
+                    } else {
+                        return false;
+                    }
+                    true
+                });
+                if all {
+                    let s = 1.0 + score + 1.0 / (2.0 + d.titles[0].chars().count() as f64);
+                    let b = want.entry(d.course_id.clone()).or_insert(0.0);
+                    *b = b.max(s);
+                }
+            }
+            let got: HashMap<String, f64> = ranked(&i, q, StatusFilter::Active)
+                .into_iter()
+                .map(|(s, c)| (c.to_string(), s))
+                .collect();
+            let mut got_ids: Vec<&String> = got.keys().collect();
+            let mut want_ids: Vec<&String> = want.keys().collect();
+            got_ids.sort();
+            want_ids.sort();
+            assert_eq!(got_ids, want_ids, "q={q}");
+            for (c, s) in &want {
+                assert!((got[c] - s).abs() < 1e-9, "q={q} {c}: {} != {s}", got[c]);
+            }
+        }
     }
 }
