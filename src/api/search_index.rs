@@ -153,7 +153,7 @@ fn slots_holding(
         return Vec::new();
     };
     let mut out: Vec<u32> = first.to_vec();
-    if lists.len() == 1 && keys.len() == 1 {
+    if keys.len() == 1 {
         return out;
     }
     for l in &lists[1..] {
